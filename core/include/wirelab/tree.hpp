@@ -1,0 +1,112 @@
+// The decoded packet: a flat, pre-order list of nodes (layers and fields) with depths.
+//
+// A node's offset and length are exactly the bytes the hex pane highlights. Nodes are plain
+// values in a vector that is reused from packet to packet, so decoding allocates nothing in
+// the steady state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wirelab/bytes.hpp"
+#include "wirelab/field.hpp"
+
+namespace wirelab {
+
+enum NodeFlag : std::uint8_t {
+    kGenerated = 1,   // computed by the decoder (like Wireshark's [brackets]), not read from bytes
+    kHasText = 2,     // value is (offset << 32 | length) into the tree's text arena
+    kMalformed = 4,   // this layer or field could not be decoded as the protocol says
+    kHidden = 8,      // present for -e and filters, not shown in the tree
+};
+
+struct Node {
+    const FieldDef* field = nullptr;
+    std::uint64_t value = 0;
+    std::uint32_t offset = 0;   // in the data source `source`
+    std::uint32_t length = 0;
+    std::uint16_t depth = 0;
+    std::uint8_t source = 0;    // 0 = the frame, n = reassembled buffer n
+    std::uint8_t flags = 0;
+};
+
+// A buffer of bytes the decoder built from several frames (reassembled IP datagram, TCP
+// stream segment). `frames` lists which frames contributed.
+struct DataSource {
+    std::string name;
+    std::vector<std::uint8_t> bytes;
+    std::vector<std::uint32_t> frames;
+};
+
+class Tree {
+public:
+    void clear() {
+        nodes_.clear();
+        text_.clear();
+        sources_used_ = 0;
+        depth_ = 0;
+    }
+
+    // Opens a layer; fields added until close() nest under it.
+    std::size_t open(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len) {
+        std::size_t i = add(f, tvb, off, len, 0);
+        ++depth_;
+        return i;
+    }
+    void close(std::size_t index, std::size_t len) {
+        nodes_[index].length = static_cast<std::uint32_t>(len);
+        if (depth_ > 0) --depth_;
+    }
+    void close(std::size_t index) {
+        if (depth_ > 0) --depth_;
+        (void)index;
+    }
+
+    std::size_t add(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len, std::uint64_t value,
+                    std::uint8_t flags = 0) {
+        // A field is clamped to the bytes that exist: a truncated packet never points past its end.
+        std::size_t avail = off <= tvb.size() ? tvb.size() - off : 0;
+        if (len > avail) len = avail;
+        nodes_.push_back(Node{&f, value, tvb.base() + static_cast<std::uint32_t>(off),
+                              static_cast<std::uint32_t>(len), depth_, tvb.source(), flags});
+        return nodes_.size() - 1;
+    }
+    std::size_t add_text(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len,
+                         std::string_view text, std::uint8_t flags = 0) {
+        std::uint64_t ref = std::uint64_t(text_.size()) << 32 | text.size();
+        text_.append(text);
+        return add(f, tvb, off, len, ref, static_cast<std::uint8_t>(flags | kHasText));
+    }
+
+    std::string_view text_of(const Node& n) const {
+        return std::string_view(text_).substr(n.value >> 32, n.value & 0xffffffffu);
+    }
+
+    // Reassembled buffers live in the tree so that they outlive the decoder call.
+    DataSource& new_source() {
+        if (sources_used_ == sources_.size()) sources_.emplace_back();
+        DataSource& s = sources_[sources_used_++];
+        s.name.clear();
+        s.bytes.clear();
+        s.frames.clear();
+        return s;
+    }
+    std::size_t source_count() const { return sources_used_; }
+    const DataSource& source(std::size_t n) const { return sources_[n - 1]; }  // n >= 1
+
+    const std::vector<Node>& nodes() const { return nodes_; }
+    std::vector<Node>& nodes() { return nodes_; }
+    std::uint16_t depth() const { return depth_; }
+    void set_depth(std::uint16_t d) { depth_ = d; }
+
+private:
+    std::vector<Node> nodes_;
+    std::string text_;
+    std::vector<DataSource> sources_;
+    std::size_t sources_used_ = 0;
+    std::uint16_t depth_ = 0;
+};
+
+}  // namespace wirelab
