@@ -80,6 +80,13 @@ public:
         return add(f, tvb, off, len, ref, static_cast<std::uint8_t>(flags | kHasText));
     }
 
+    // Gives node `index` a text value known only after it was added (frame.protocols).
+    void set_text(std::size_t index, std::string_view text) {
+        nodes_[index].value = std::uint64_t(text_.size()) << 32 | text.size();
+        nodes_[index].flags |= kHasText;
+        text_.append(text);
+    }
+
     std::string_view text_of(const Node& n) const {
         return std::string_view(text_).substr(n.value >> 32, n.value & 0xffffffffu);
     }

@@ -1,0 +1,33 @@
+// The decoder: turns one frame into a layer tree, a summary line and conversation state.
+#pragma once
+
+#include <cstdint>
+
+#include "wirelab/capture.hpp"
+#include "wirelab/dissect.hpp"
+#include "wirelab/tree.hpp"
+
+namespace wirelab {
+
+class Decoder {
+public:
+    Decoder();
+    // Forgets all conversation and reassembly state (before a new file).
+    void reset();
+    // Decodes `frame` (captured on an interface with `link_type`) into `tree` and `pinfo`.
+    // `want_info` builds the Info column; the -T fields path leaves it off.
+    void decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info = true);
+    Registry& registry() { return registry_; }
+    const Registry& registry() const { return registry_; }
+
+private:
+    Registry registry_;
+    bool first_ = true;
+    std::int64_t first_ts_ = 0;
+    std::int64_t prev_ts_ = 0;
+};
+
+// The bytes a node points into: the frame, or a reassembled buffer.
+Bytes source_bytes(const Tree& tree, const Frame& frame, std::uint8_t source);
+
+}  // namespace wirelab

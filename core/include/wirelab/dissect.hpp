@@ -1,0 +1,151 @@
+// Dissection: the registry that hands a payload from one protocol to the next, and the
+// per-packet context a dissector works in.
+//
+// Protocols hand off through tables (link type, ethertype, IP protocol, port), never through
+// if-chains. Each protocol file registers its dissector in one function listed in
+// core/src/proto/all.cpp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "wirelab/bytes.hpp"
+#include "wirelab/capture.hpp"
+#include "wirelab/field.hpp"
+#include "wirelab/tree.hpp"
+
+namespace wirelab {
+
+class Registry;
+struct Ctx;
+
+// A network-layer address as the packet list shows it.
+struct Address {
+    enum class Kind : std::uint8_t { none, ether, ipv4, ipv6 } kind = Kind::none;
+    std::array<std::uint8_t, 16> bytes{};
+    static Address from(Kind k, const std::uint8_t* p);
+    bool operator==(const Address& o) const = default;
+    std::string str() const;
+};
+
+class Dissector {
+public:
+    virtual ~Dissector() = default;
+    virtual void dissect(Tvb tvb, Ctx& ctx) = 0;
+    // Drops all conversation state (a new file is being read).
+    virtual void reset() {}
+};
+
+// Tables a protocol registers itself in.
+enum class Table : std::uint8_t { link_type, ethertype, ip_proto, udp_port, tcp_port, count };
+
+class Registry {
+public:
+    Registry();
+    ~Registry();
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
+    // Takes ownership of a dissector and returns it, for use in add().
+    template <class D, class... A>
+    D& make(A&&... args) {
+        auto d = std::make_unique<D>(std::forward<A>(args)...);
+        D& ref = *d;
+        owned_.push_back(std::move(d));
+        return ref;
+    }
+    void add(Table t, std::uint32_t key, Dissector& d) { tables_[static_cast<int>(t)][key] = &d; }
+    Dissector* find(Table t, std::uint32_t key) const {
+        auto& m = tables_[static_cast<int>(t)];
+        auto it = m.find(key);
+        return it == m.end() ? nullptr : it->second;
+    }
+    // Protocols by abbreviation, for `-d` and for naming.
+    void add_protocol(const ProtocolDef& p) {
+        protocols_.push_back(&p);
+        by_name_.clear();
+    }
+    const std::vector<const ProtocolDef*>& protocols() const { return protocols_; }
+    const FieldDef* field(std::string_view abbrev) const;
+    const ProtocolDef* protocol(std::string_view abbrev) const;
+
+    void reset();  // forget conversation state in every dissector
+
+private:
+    std::vector<std::unique_ptr<Dissector>> owned_;
+    std::array<std::unordered_map<std::uint32_t, Dissector*>, static_cast<int>(Table::count)> tables_;
+    std::vector<const ProtocolDef*> protocols_;
+    mutable std::unordered_map<std::string_view, const FieldDef*> by_name_;
+};
+
+// Registers every protocol wirelab knows (core/src/proto/all.cpp).
+void register_all_protocols(Registry& r);
+
+// What the decoder knows about the packet while it walks down the layers; the summary line
+// is made from it.
+struct PacketInfo {
+    const Frame* frame = nullptr;
+    std::uint32_t link_type = 0;
+    std::int64_t rel_ns = 0;    // time since the first packet
+    std::int64_t delta_ns = 0;  // time since the previous packet
+    Address dl_src, dl_dst, net_src, net_dst;
+    std::uint32_t src_port = 0, dst_port = 0;
+    std::string_view protocol;  // Protocol column: the highest layer decoded
+    std::string info;           // Info column
+    bool in_error_packet = false;  // inside the datagram an ICMP error quotes
+    bool fragmented = false;       // this frame carries an IP fragment not yet reassembled
+    int ip_depth = 0;
+    std::uint8_t ttl = 0;       // of the innermost IP header, for the ICMP Info column
+    std::string protocols;      // "eth:ethertype:ip:tcp", frame.protocols
+
+    // Clears for the next packet, keeping the strings' memory.
+    void clear() {
+        std::string keep_info = std::move(info), keep_protocols = std::move(protocols);
+        *this = PacketInfo{};
+        info = std::move(keep_info);
+        protocols = std::move(keep_protocols);
+        info.clear();
+        protocols.clear();
+    }
+};
+
+struct Ctx {
+    Registry& registry;
+    Tree& tree;
+    PacketInfo& pinfo;
+    bool want_info = true;  // build the Info column (summary lines, -V); off for -T fields
+    // Bytes the outermost network-layer header says the packet has (IPv4 total length, IPv6
+    // 40 + payload length); what the link layer holds beyond that is padding or a trailer.
+    std::size_t consumed = 0;
+
+    // Hands `tvb` to the dissector registered for `key`; if none, shows it as data and
+    // returns false.
+    bool call(Table t, std::uint32_t key, Tvb tvb);
+    // Shows bytes no dissector claimed.
+    void data(Tvb tvb);
+    // Marks the current layer as truncated at `off` (the packet ends before the header does).
+    void truncated(const Tvb& tvb, std::size_t off, std::string_view what);
+    // Marks a value that breaks the protocol's rules.
+    void malformed(const Tvb& tvb, std::size_t off, std::size_t len, std::string_view reason);
+    // Adds an expert note (a remark about the packet that is not an error).
+    void note(const Tvb& tvb, std::size_t off, std::size_t len, std::string_view text);
+    void set_protocol(const ProtocolDef& p);
+    template <class... A>
+    void info(A&&... parts) {
+        if (want_info) (pinfo.info.append(parts), ...);
+    }
+};
+
+// Fields of the pseudo-protocol that carries expert information, like Wireshark's _ws.*.
+const FieldDef& expert_malformed_field();
+const FieldDef& expert_truncated_field();
+const FieldDef& expert_note_field();
+const FieldDef& data_field();
+const ProtocolDef& data_protocol();
+
+}  // namespace wirelab

@@ -1,0 +1,340 @@
+// Value text: what `tshark -T fields` prints for each field type, and the -V tree lines.
+#include "wirelab/format.hpp"
+
+#include <cstdio>
+
+#include "wirelab/decoder.hpp"
+
+namespace wirelab {
+
+namespace {
+constexpr char kHex[] = "0123456789abcdef";
+
+int type_hex_digits(FieldType t) {
+    switch (t) {
+        case FieldType::u8: return 2;
+        case FieldType::u16: return 4;
+        case FieldType::u24: return 6;
+        case FieldType::u32:
+        case FieldType::i32:
+        case FieldType::framenum: return 8;
+        case FieldType::u64: return 16;
+        default: return 8;
+    }
+}
+
+int type_bits(FieldType t) { return type_hex_digits(t) * 4; }
+
+Bytes node_bytes(const Tree& tree, const Frame& frame, const Node& n) {
+    Bytes src = source_bytes(tree, frame, n.source);
+    if (n.offset > src.size()) return {};
+    std::size_t len = std::min<std::size_t>(n.length, src.size() - n.offset);
+    return src.subspan(n.offset, len);
+}
+
+bool is_integer(FieldType t) {
+    switch (t) {
+        case FieldType::u8:
+        case FieldType::u16:
+        case FieldType::u24:
+        case FieldType::u32:
+        case FieldType::u64:
+        case FieldType::i32:
+        case FieldType::framenum: return true;
+        default: return false;
+    }
+}
+}  // namespace
+
+void append_uint(std::string& out, std::uint64_t v) {
+    char buf[24];
+    int i = 24;
+    do {
+        buf[--i] = static_cast<char>('0' + v % 10);
+        v /= 10;
+    } while (v);
+    out.append(buf + i, 24 - i);
+}
+
+void append_hex(std::string& out, std::uint64_t v, int digits) {
+    out += "0x";
+    for (int i = digits - 1; i >= 0; --i) out += kHex[(v >> (i * 4)) & 0xf];
+}
+
+void append_ipv4(std::string& out, const std::uint8_t* p) {
+    for (int i = 0; i < 4; ++i) {
+        if (i) out += '.';
+        append_uint(out, p[i]);
+    }
+}
+
+// RFC 5952 text: lowercase, leading zeros dropped, the longest run (>= 2) of zero groups as
+// "::", and IPv4-mapped/compatible forms the way Wireshark prints them.
+void append_ipv6(std::string& out, const std::uint8_t* p) {
+    std::uint16_t g[8];
+    for (int i = 0; i < 8; ++i) g[i] = static_cast<std::uint16_t>(p[2 * i] << 8 | p[2 * i + 1]);
+    int best = -1, best_len = 0;
+    for (int i = 0; i < 8;) {
+        if (g[i] != 0) {
+            ++i;
+            continue;
+        }
+        int j = i;
+        while (j < 8 && g[j] == 0) ++j;
+        if (j - i > best_len) {
+            best = i;
+            best_len = j - i;
+        }
+        i = j;
+    }
+    if (best_len < 2) best = -1;
+    // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible, not ::1 / ::) print the IPv4 part.
+    bool mapped = best == 0 && best_len == 5 && g[5] == 0xffff;
+    bool compat = best == 0 && best_len == 6 && (g[6] != 0 || g[7] > 1) && g[6] != 0;
+    for (int i = 0; i < 8; ++i) {
+        if (i == best) {
+            out += "::";
+            i += best_len - 1;
+            continue;
+        }
+        if ((mapped || compat) && i == 6) {
+            append_ipv4(out, p + 12);
+            break;
+        }
+        if (i != 0 && i != best + best_len) out += ':';
+        char buf[5];
+        int n = std::snprintf(buf, sizeof buf, "%x", g[i]);
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+}
+
+void append_ether(std::string& out, const std::uint8_t* p) {
+    for (int i = 0; i < 6; ++i) {
+        if (i) out += ':';
+        out += kHex[p[i] >> 4];
+        out += kHex[p[i] & 0xf];
+    }
+}
+
+void append_seconds(std::string& out, std::int64_t ns, int decimals) {
+    if (ns < 0) {
+        out += '-';
+        ns = -ns;
+    }
+    append_uint(out, static_cast<std::uint64_t>(ns / 1'000'000'000));
+    if (decimals <= 0) return;
+    out += '.';
+    char buf[10];
+    std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(ns % 1'000'000'000));
+    out.append(buf, static_cast<std::size_t>(decimals));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (char c : s) {
+        unsigned char u = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (u < 0x20 || u == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", u);
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
+void append_field_value(std::string& out, const Tree& tree, const Frame& frame, const Node& n) {
+    const FieldDef& f = *n.field;
+    if (n.flags & kHasText) {
+        out += tree.text_of(n);
+        return;
+    }
+    switch (f.type) {
+        case FieldType::none:
+        case FieldType::protocol: return;
+        case FieldType::boolean: out += n.value ? '1' : '0'; return;
+        case FieldType::i32: {
+            auto v = static_cast<std::int32_t>(n.value);
+            if (v < 0) {
+                out += '-';
+                append_uint(out, static_cast<std::uint64_t>(-static_cast<std::int64_t>(v)));
+            } else {
+                append_uint(out, static_cast<std::uint64_t>(v));
+            }
+            return;
+        }
+        case FieldType::u8:
+        case FieldType::u16:
+        case FieldType::u24:
+        case FieldType::u32:
+        case FieldType::u64:
+        case FieldType::framenum:
+            if (f.base == Base::hex || f.base == Base::hex_dec)
+                append_hex(out, n.value, type_hex_digits(f.type));
+            else if (f.base == Base::oct) {
+                char buf[24];
+                int k = std::snprintf(buf, sizeof buf, "0%llo", static_cast<unsigned long long>(n.value));
+                out.append(buf, static_cast<std::size_t>(k));
+            } else
+                append_uint(out, n.value);
+            return;
+        case FieldType::reltime: append_seconds(out, static_cast<std::int64_t>(n.value), 9); return;
+        case FieldType::abstime: append_seconds(out, static_cast<std::int64_t>(n.value), 9); return;
+        case FieldType::ether: {
+            Bytes b = node_bytes(tree, frame, n);
+            if (b.size() >= 6) append_ether(out, b.data());
+            return;
+        }
+        case FieldType::ipv4: {
+            Bytes b = node_bytes(tree, frame, n);
+            if (b.size() >= 4) append_ipv4(out, b.data());
+            return;
+        }
+        case FieldType::ipv6: {
+            Bytes b = node_bytes(tree, frame, n);
+            if (b.size() >= 16) append_ipv6(out, b.data());
+            return;
+        }
+        case FieldType::bytes: {
+            for (std::uint8_t c : node_bytes(tree, frame, n)) {
+                out += kHex[c >> 4];
+                out += kHex[c & 0xf];
+            }
+            return;
+        }
+        case FieldType::string: {
+            Bytes b = node_bytes(tree, frame, n);
+            out.append(reinterpret_cast<const char*>(b.data()), b.size());
+            return;
+        }
+    }
+}
+
+void append_display_value(std::string& out, const Tree& tree, const Frame& frame, const Node& n) {
+    const FieldDef& f = *n.field;
+    if (!(n.flags & kHasText) && f.type == FieldType::boolean) {
+        std::string_view name = value_name(f, n.value ? 1 : 0);
+        out += name.empty() ? (n.value ? "Set" : "Not set") : name;
+        return;
+    }
+    if (!(n.flags & kHasText) && is_integer(f.type)) {
+        std::string_view name = value_name(f, n.value);
+        if (f.base == Base::dec_hex) {
+            append_uint(out, n.value);
+            out += " (";
+            append_hex(out, n.value, type_hex_digits(f.type));
+            out += ')';
+        } else if (f.base == Base::hex_dec) {
+            append_hex(out, n.value, type_hex_digits(f.type));
+            out += " (";
+            append_uint(out, n.value);
+            out += ')';
+        } else {
+            append_field_value(out, tree, frame, n);
+        }
+        if (!name.empty()) {
+            out += " (";
+            out += name;
+            out += ')';
+        }
+        return;
+    }
+    if (!(n.flags & kHasText) && f.type == FieldType::string) {
+        // Strings from packets may hold control characters: show them escaped.
+        for (std::uint8_t c : node_bytes(tree, frame, n)) {
+            if (c >= 0x20 && c < 0x7f)
+                out += static_cast<char>(c);
+            else if (c == '\r')
+                out += "\\r";
+            else if (c == '\n')
+                out += "\\n";
+            else {
+                char buf[6];
+                std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                out += buf;
+            }
+        }
+        return;
+    }
+    if (!(n.flags & kHasText) && f.type == FieldType::abstime) {
+        char buf[64];
+        std::time_t secs = static_cast<std::time_t>(static_cast<std::int64_t>(n.value) / 1'000'000'000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+        out += buf;
+        std::snprintf(buf, sizeof buf, ".%09lld UTC",
+                      static_cast<long long>(static_cast<std::int64_t>(n.value) % 1'000'000'000));
+        out += buf;
+        return;
+    }
+    if (!(n.flags & kHasText) && f.type == FieldType::reltime) {
+        append_seconds(out, static_cast<std::int64_t>(n.value), 9);
+        out += " seconds";
+        return;
+    }
+    if (!(n.flags & kHasText) && f.type == FieldType::bytes) {
+        Bytes b = node_bytes(tree, frame, n);
+        std::size_t shown = std::min<std::size_t>(b.size(), 32);
+        for (std::size_t i = 0; i < shown; ++i) {
+            out += kHex[b[i] >> 4];
+            out += kHex[b[i] & 0xf];
+        }
+        if (shown < b.size()) out += "...";
+        return;
+    }
+    append_field_value(out, tree, frame, n);
+}
+
+void append_tree_line(std::string& out, const Tree& tree, const Frame& frame, const Node& n) {
+    const FieldDef& f = *n.field;
+    if (f.type == FieldType::protocol) {
+        out += f.proto ? f.proto->name : f.label;
+        if (n.flags & kHasText) {
+            out += ", ";
+            out += tree.text_of(n);
+        }
+        return;
+    }
+    if (f.type == FieldType::none) {
+        out += f.label;
+        if (n.flags & kHasText) {
+            out += ": ";
+            out += tree.text_of(n);
+        }
+        return;
+    }
+    if (f.proto && f.proto->abbrev == "_ws.expert") {
+        out += tree.text_of(n);
+        return;
+    }
+    // Bit fields show which bits of the containing integer they are, as Wireshark does.
+    if (f.mask != 0 && (is_integer(f.type) || f.type == FieldType::boolean) && !(n.flags & kGenerated)) {
+        Bytes b = node_bytes(tree, frame, n);
+        int bits = std::min<int>(static_cast<int>(b.size()) * 8, 64);
+        if (bits > 0) {
+            for (int i = bits - 1; i >= 0; --i) {
+                out += (f.mask >> i) & 1 ? ((n.value << mask_shift(f.mask) >> i) & 1 ? '1' : '0') : '.';
+                if (i % 4 == 0 && i) out += ' ';
+            }
+            out += " = ";
+        }
+    }
+    if (n.flags & kGenerated) out += '[';
+    out += f.label;
+    out += ": ";
+    append_display_value(out, tree, frame, n);
+    if (n.flags & kGenerated) out += ']';
+    (void)type_bits;
+}
+
+}  // namespace wirelab

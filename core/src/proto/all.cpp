@@ -1,0 +1,20 @@
+// The list of protocols wirelab decodes. Adding a protocol: write core/src/proto/NAME.cpp with
+// its field table and a register_NAME() function, and add that function here.
+#include "wirelab/dissect.hpp"
+
+namespace wirelab {
+namespace proto {
+void register_eth(Registry& r);
+void register_ip(Registry& r);
+void register_tcp(Registry& r);
+void register_udp(Registry& r);
+}  // namespace proto
+
+void register_all_protocols(Registry& r) {
+    proto::register_eth(r);
+    proto::register_ip(r);
+    proto::register_tcp(r);
+    proto::register_udp(r);
+}
+
+}  // namespace wirelab

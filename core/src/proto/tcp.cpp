@@ -1,0 +1,441 @@
+// TCP (RFC 9293): header, options (RFC 7323 window scale and timestamps, RFC 2018 SACK,
+// RFC 7413 Fast Open), stream index and relative sequence numbers.
+#include <unordered_map>
+
+#include "proto_util.hpp"
+#include "wirelab/conversation.hpp"
+
+namespace wirelab::proto {
+
+extern const ProtocolDef kTcpProto;
+
+namespace {
+enum : std::size_t {
+    hf_tcp, hf_srcport, hf_dstport, hf_port, hf_stream, hf_len, hf_seq, hf_seq_raw, hf_nxtseq, hf_ack, hf_ack_raw,
+    hf_hdr_len, hf_flags, hf_flags_res, hf_flags_ae, hf_flags_cwr, hf_flags_ece, hf_flags_urg, hf_flags_ack,
+    hf_flags_push, hf_flags_reset, hf_flags_syn, hf_flags_fin, hf_flags_str, hf_window_size_value, hf_window_size,
+    hf_window_scalefactor, hf_checksum, hf_checksum_status, hf_urgent_pointer, hf_options, hf_option_kind,
+    hf_option_len, hf_mss_val, hf_wscale_shift, hf_wscale_multiplier, hf_sack_perm, hf_sack_le, hf_sack_re,
+    hf_sack_count, hf_tsval, hf_tsecr, hf_tfo_cookie, hf_tfo_request, hf_option_data, hf_payload, hf_count
+};
+
+constexpr ValueName kOptionKinds[] = {
+    {0, "End of Option List (EOL)"}, {1, "No-Operation (NOP)"}, {2, "Maximum segment size"}, {3, "Window scale"},
+    {4, "SACK permitted"}, {5, "SACK"}, {8, "Time stamp"}, {19, "MD5 signature"}, {28, "User Timeout"},
+    {29, "TCP Authentication Option"}, {30, "Multipath TCP"}, {34, "TCP Fast Open Cookie"},
+};
+
+constinit const FieldDef kFields[] = {
+    {"tcp", "Transmission Control Protocol", FieldType::protocol, Base::none, 0, {},
+     "The transport layer's reliable byte stream: it numbers every byte, resends what is lost and delivers the "
+     "bytes in order to the right program (port).", &kTcpProto},
+    {"tcp.srcport", "Source Port", FieldType::u16, Base::dec, 0, {},
+     "The sender's port: tells the receiving host which program the segment came from.", &kTcpProto},
+    {"tcp.dstport", "Destination Port", FieldType::u16, Base::dec, 0, {},
+     "The receiver's port: which program on the receiving host gets the data (80 = HTTP, 443 = HTTPS).",
+     &kTcpProto},
+    {"tcp.port", "Source or Destination Port", FieldType::u16, Base::dec, 0, {},
+     "Either port (for filters).", &kTcpProto},
+    {"tcp.stream", "Stream index", FieldType::u32, Base::dec, 0, {},
+     "Which connection in this capture the segment belongs to, numbered from 0 in order of appearance.",
+     &kTcpProto},
+    {"tcp.len", "TCP Segment Len", FieldType::u32, Base::dec, 0, {},
+     "How many bytes of data this segment carries (the header not counted).", &kTcpProto},
+    {"tcp.seq", "Sequence Number", FieldType::u32, Base::dec, 0, {},
+     "Position of this segment's first data byte in the sender's stream, counted from the start of the "
+     "connection (relative: the SYN is 0).", &kTcpProto},
+    {"tcp.seq_raw", "Sequence Number (raw)", FieldType::u32, Base::dec, 0, {},
+     "The sequence number as sent: it starts at a random value chosen at the handshake.", &kTcpProto},
+    {"tcp.nxtseq", "Next Sequence Number", FieldType::u32, Base::dec, 0, {},
+     "The sequence number the sender's next segment will carry: this one's plus its length (SYN and FIN "
+     "count as one byte).", &kTcpProto},
+    {"tcp.ack", "Acknowledgment Number", FieldType::u32, Base::dec, 0, {},
+     "The next byte the sender expects from the other side: everything before it arrived (relative).",
+     &kTcpProto},
+    {"tcp.ack_raw", "Acknowledgment number (raw)", FieldType::u32, Base::dec, 0, {},
+     "The acknowledgment number as sent.", &kTcpProto},
+    {"tcp.hdr_len", "Header Length", FieldType::u8, Base::dec, 0, {},
+     "Length of the TCP header in bytes (20 without options); the field counts 32-bit words.", &kTcpProto},
+    {"tcp.flags", "Flags", FieldType::u16, Base::hex, 0x0fff, {},
+     "Control bits: SYN opens a connection, ACK acknowledges, PSH pushes data to the program, FIN closes, "
+     "RST aborts.", &kTcpProto},
+    {"tcp.flags.res", "Reserved", FieldType::boolean, Base::none, 0x0e00, {}, "Unused bits; must be 0.",
+     &kTcpProto},
+    {"tcp.flags.ae", "Accurate ECN", FieldType::boolean, Base::none, 0x0100, {},
+     "Accurate ECN (formerly the ECN nonce).", &kTcpProto},
+    {"tcp.flags.cwr", "Congestion Window Reduced", FieldType::boolean, Base::none, 0x0080, {},
+     "The sender slowed down after an ECN congestion signal.", &kTcpProto},
+    {"tcp.flags.ece", "ECN-Echo", FieldType::boolean, Base::none, 0x0040, {},
+     "A router on the way marked congestion; the other side should slow down.", &kTcpProto},
+    {"tcp.flags.urg", "Urgent", FieldType::boolean, Base::none, 0x0020, {},
+     "The urgent pointer is meaningful (almost never used).", &kTcpProto},
+    {"tcp.flags.ack", "Acknowledgment", FieldType::boolean, Base::none, 0x0010, {},
+     "The acknowledgment number is valid; set on every segment after the first SYN.", &kTcpProto},
+    {"tcp.flags.push", "Push", FieldType::boolean, Base::none, 0x0008, {},
+     "Hand the data to the receiving program now rather than waiting for more.", &kTcpProto},
+    {"tcp.flags.reset", "Reset", FieldType::boolean, Base::none, 0x0004, {},
+     "Abort the connection at once (sent, for example, to a closed port).", &kTcpProto},
+    {"tcp.flags.syn", "Syn", FieldType::boolean, Base::none, 0x0002, {},
+     "Synchronize: the first segment from each side of a new connection, carrying its initial sequence number.",
+     &kTcpProto},
+    {"tcp.flags.fin", "Fin", FieldType::boolean, Base::none, 0x0001, {},
+     "Finish: the sender has no more data; the other side may still send until it closes too.", &kTcpProto},
+    {"tcp.flags.str", "TCP Flags", FieldType::string, Base::none, 0, {},
+     "The flags as letters: C E U A P R S F.", &kTcpProto},
+    {"tcp.window_size_value", "Window", FieldType::u16, Base::dec, 0, {},
+     "How many more bytes the receiver can take right now (before scaling): TCP's flow control.", &kTcpProto},
+    {"tcp.window_size", "Calculated window size", FieldType::u32, Base::dec, 0, {},
+     "The window in bytes after applying the window scale agreed in the handshake.", &kTcpProto},
+    {"tcp.window_size_scalefactor", "Window size scaling factor", FieldType::i32, Base::dec, 0, {},
+     "What the window field is multiplied by (-1: unknown, the handshake was not captured).", &kTcpProto},
+    {"tcp.checksum", "Checksum", FieldType::u16, Base::hex, 0, {},
+     "A checksum over the segment and the IP addresses, so the receiver can detect damage.", &kTcpProto},
+    {"tcp.checksum.status", "Checksum Status", FieldType::u8, Base::none, 0, kChecksumStatus,
+     "Whether the checksum was checked (often not: network cards compute it after capture).", &kTcpProto},
+    {"tcp.urgent_pointer", "Urgent Pointer", FieldType::u16, Base::dec, 0, {},
+     "Where urgent data ends, when the URG flag is set.", &kTcpProto},
+    {"tcp.options", "Options", FieldType::bytes, Base::none, 0, {},
+     "Optional header fields, mostly agreed in the handshake: segment size, window scale, SACK, timestamps.",
+     &kTcpProto},
+    {"tcp.option_kind", "Kind", FieldType::u8, Base::dec, 0, kOptionKinds, "Which option this is.", &kTcpProto},
+    {"tcp.option_len", "Length", FieldType::u8, Base::dec, 0, {}, "Length of the option in bytes.", &kTcpProto},
+    {"tcp.options.mss_val", "MSS Value", FieldType::u16, Base::dec, 0, {},
+     "Maximum Segment Size: the largest data a segment to this host should carry, so packets fit the link.",
+     &kTcpProto},
+    {"tcp.options.wscale.shift", "Shift count", FieldType::u8, Base::dec, 0, {},
+     "Window scale: the window field is shifted left by this many bits, allowing windows above 64 KiB.",
+     &kTcpProto},
+    {"tcp.options.wscale.multiplier", "Multiplier", FieldType::u16, Base::dec, 0, {},
+     "2 to the power of the shift count.", &kTcpProto},
+    {"tcp.options.sack_perm", "TCP SACK Permitted Option", FieldType::none, Base::none, 0, {},
+     "This side can receive selective acknowledgments.", &kTcpProto},
+    {"tcp.options.sack_le", "left edge", FieldType::u32, Base::dec, 0, {},
+     "Start of a block of data that arrived beyond a gap (relative sequence number).", &kTcpProto},
+    {"tcp.options.sack_re", "right edge", FieldType::u32, Base::dec, 0, {},
+     "End of that block: the receiver has these bytes, so only the gap needs resending.", &kTcpProto},
+    {"tcp.options.sack.count", "number of SACK blocks", FieldType::u8, Base::dec, 0, {},
+     "How many received blocks this option lists.", &kTcpProto},
+    {"tcp.options.timestamp.tsval", "Timestamp value", FieldType::u32, Base::dec, 0, {},
+     "The sender's clock when it sent this segment, used to measure round-trip time.", &kTcpProto},
+    {"tcp.options.timestamp.tsecr", "Timestamp echo reply", FieldType::u32, Base::dec, 0, {},
+     "The timestamp value last received from the other side, echoed back.", &kTcpProto},
+    {"tcp.options.tfo.cookie", "TCP Fast Open Cookie", FieldType::bytes, Base::none, 0, {},
+     "A cookie from the server that lets the client send data in its SYN on the next connection.", &kTcpProto},
+    {"tcp.options.tfo.request", "Fast Open Cookie Request", FieldType::none, Base::none, 0, {},
+     "The client asks the server for a Fast Open cookie.", &kTcpProto},
+    {"tcp.options.data", "Option data", FieldType::bytes, Base::none, 0, {}, "The option's value.", &kTcpProto},
+    {"tcp.payload", "TCP payload", FieldType::bytes, Base::none, 0, {},
+     "The data this segment carries for the program at the other end.", &kTcpProto},
+};
+static_assert(std::size(kFields) == hf_count);
+
+struct Direction {
+    bool base_set = false;
+    std::uint32_t base_seq = 0;
+    int wscale = -1;       // -1: not seen in a SYN
+    bool syn_seen = false;
+};
+
+struct Stream {
+    std::uint32_t index = 0;
+    Direction dir[2];      // [0]: endpoint a -> b, [1]: b -> a
+    bool window_scaling_known = false;
+};
+
+class Tcp final : public Dissector {
+public:
+    void reset() override {
+        streams_.clear();
+        next_index_ = 0;
+    }
+
+    void dissect(Tvb tvb, Ctx& ctx) override {
+        Layer layer(ctx, kTcpProto, tvb, 20);
+        Fields h(ctx, tvb, "TCP header");
+        std::uint64_t sport = h.uint(kFields[hf_srcport], 0, 2);
+        std::uint64_t dport = h.uint(kFields[hf_dstport], 2, 2);
+        if (!h.ok()) return;
+        h.hidden(kFields[hf_port], 0, 2, sport);
+        h.hidden(kFields[hf_port], 2, 2, dport);
+        ctx.pinfo.src_port = static_cast<std::uint32_t>(sport);
+        ctx.pinfo.dst_port = static_cast<std::uint32_t>(dport);
+
+        bool src_is_a = true;
+        auto key = ConversationKey::make(ctx.pinfo.net_src, ctx.pinfo.src_port, ctx.pinfo.net_dst,
+                                         ctx.pinfo.dst_port, src_is_a);
+        auto seq_raw = tvb.be32(4);
+        auto ack_raw = tvb.be32(8);
+        auto off_flags = tvb.be16(12);
+        std::uint16_t flags = off_flags ? (*off_flags & 0x0fff) : 0;
+        bool syn = flags & 0x02, ack = flags & 0x10, fin = flags & 0x01, rst = flags & 0x04;
+
+        // A SYN that starts a new connection on a 4-tuple that was used before begins a new
+        // stream, as Wireshark does: same ports, different initial sequence number.
+        Stream* s = nullptr;
+        auto it = streams_.find(key);
+        if (it != streams_.end()) {
+            s = &it->second;
+            Direction& d = s->dir[src_is_a ? 0 : 1];
+            if (syn && !ack && seq_raw && d.base_set && d.syn_seen && *seq_raw != d.base_seq) {
+                *s = Stream{};
+                s->index = next_index_++;
+            }
+        } else {
+            s = &streams_.emplace(key, Stream{next_index_++, {}, false}).first->second;
+        }
+        Direction& fwd = s->dir[src_is_a ? 0 : 1];
+        Direction& rev = s->dir[src_is_a ? 1 : 0];
+        h.generated(kFields[hf_stream], 0, 0, s->index);
+        if (!seq_raw) {
+            h.fits(4, 4);
+            return;
+        }
+        // Relative numbers count from the initial sequence number (the SYN is 0). Without a SYN,
+        // the first byte seen counts as 1, as Wireshark does.
+        if (!fwd.base_set) {
+            fwd.base_set = true;
+            fwd.base_seq = syn ? *seq_raw : *seq_raw - 1;
+        }
+        if (syn) fwd.syn_seen = true;
+        if (ack && ack_raw && !rev.base_set) {
+            rev.base_set = true;
+            rev.base_seq = *ack_raw - 1;
+        }
+        std::size_t hdr_len = off_flags ? (*off_flags >> 12) * 4 : 20;
+        std::size_t ip_payload = tvb.size();
+        std::uint32_t seg_len = hdr_len <= ip_payload ? static_cast<std::uint32_t>(ip_payload - hdr_len) : 0;
+        // The segment's real length comes from the IP layer even if the capture cut it short.
+        std::uint32_t rel_seq = *seq_raw - fwd.base_seq;
+        h.generated(kFields[hf_len], 0, 0, seg_len);
+        ctx.tree.add(kFields[hf_seq], tvb, 4, 4, rel_seq);
+        h.uint(kFields[hf_seq_raw], 4, 4);
+        std::uint32_t nxt = rel_seq + seg_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        if (seg_len || syn || fin) h.generated(kFields[hf_nxtseq], 0, 0, nxt);
+        std::uint32_t rel_ack = 0;
+        if (!h.fits(8, 4)) return;
+        if (ack) {
+            rel_ack = *ack_raw - rev.base_seq;
+            ctx.tree.add(kFields[hf_ack], tvb, 8, 4, rel_ack);
+            h.uint(kFields[hf_ack_raw], 8, 4);
+        } else {
+            ctx.tree.add(kFields[hf_ack], tvb, 8, 4, 0);
+            h.uint(kFields[hf_ack_raw], 8, 4);
+        }
+        if (!h.fits(12, 2)) return;
+        ctx.tree.add(kFields[hf_hdr_len], tvb, 12, 1, hdr_len);
+        if (hdr_len < 20) {
+            ctx.malformed(tvb, 12, 1, "bogus TCP header length (less than 20 bytes)");
+            return;
+        }
+        h.uint(kFields[hf_flags], 12, 2);
+        for (std::size_t f = hf_flags_res; f <= hf_flags_fin; ++f) h.uint(kFields[f], 12, 2);
+        std::string str = flag_string(flags);
+        ctx.tree.add_text(kFields[hf_flags_str], tvb, 12, 2, str, kGenerated);
+        std::uint64_t window = h.uint(kFields[hf_window_size_value], 14, 2);
+        h.uint(kFields[hf_checksum], 16, 2);
+        h.generated(kFields[hf_checksum_status], 16, 2, 2);
+        h.uint(kFields[hf_urgent_pointer], 18, 2);
+        if (!h.ok()) return;
+
+        if (hdr_len > 20) {
+            if (!h.fits(20, hdr_len - 20)) return;
+            options(ctx, tvb, hdr_len, fwd, rev, syn);
+        }
+        // Window scaling applies once both SYNs carried the option (RFC 7323 section 2.2).
+        int scale = -1;
+        if (syn) {
+            scale = -2;  // "no scaling used" in SYNs: the window field is not scaled there
+        } else if (fwd.syn_seen || rev.syn_seen) {
+            scale = (fwd.wscale >= 0 && rev.wscale >= 0) ? fwd.wscale : (fwd.syn_seen && rev.syn_seen ? -2 : -1);
+        }
+        std::uint64_t calc = scale >= 0 ? window << scale : window;
+        h.generated(kFields[hf_window_size], 14, 2, calc);
+        h.generated(kFields[hf_window_scalefactor], 14, 2,
+                    static_cast<std::uint32_t>(scale >= 0 ? (1 << scale) : scale));
+        layer.set_length(hdr_len);
+
+        if (ctx.want_info) info(ctx, sport, dport, flags, rel_seq, rel_ack, ack, window, seg_len, tvb, hdr_len);
+        if (ctx.want_info) {
+            std::string sum = "Src Port: ";
+            append_uint(sum, sport);
+            sum += ", Dst Port: ";
+            append_uint(sum, dport);
+            sum += ", Seq: ";
+            append_uint(sum, rel_seq);
+            if (ack) {
+                sum += ", Ack: ";
+                append_uint(sum, rel_ack);
+            }
+            sum += ", Len: ";
+            append_uint(sum, seg_len);
+            layer.set_summary(sum);
+        }
+        (void)rst;
+        if (seg_len == 0) return;
+        Tvb payload = tvb.tail(hdr_len);
+        h.raw(kFields[hf_payload], hdr_len, payload.size());
+        layer.close();
+        if (payload.empty()) return;
+        // Application protocols register by port; the lower port is tried first.
+        std::uint32_t lo = std::min(ctx.pinfo.src_port, ctx.pinfo.dst_port);
+        std::uint32_t hi = std::max(ctx.pinfo.src_port, ctx.pinfo.dst_port);
+        if (Dissector* d = ctx.registry.find(Table::tcp_port, lo)) return d->dissect(payload, ctx);
+        if (Dissector* d = ctx.registry.find(Table::tcp_port, hi)) return d->dissect(payload, ctx);
+        ctx.data(payload);
+        ctx.pinfo.protocol = kTcpProto.short_name;
+    }
+
+private:
+    static std::string flag_string(std::uint16_t flags) {
+        // Wireshark's order: reserved bits, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN.
+        static constexpr char kLetters[] = "RRRACEUAPRSF";
+        std::string s;
+        for (int bit = 11; bit >= 0; --bit) {
+            if (flags >> bit & 1)
+                s += kLetters[11 - bit];
+            else
+                s += "\xc2\xb7";  // middle dot
+        }
+        return s;
+    }
+
+    static void info(Ctx& ctx, std::uint64_t sport, std::uint64_t dport, std::uint16_t flags, std::uint32_t seq,
+                     std::uint32_t ackn, bool ack, std::uint64_t window, std::uint32_t len, const Tvb& tvb,
+                     std::size_t hdr_len) {
+        std::string& s = ctx.pinfo.info;
+        if (!s.empty()) s += ' ';
+        append_uint(s, sport);
+        s += " \xe2\x86\x92 ";  // right arrow, as tshark prints
+        append_uint(s, dport);
+        static constexpr const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
+        s += " [";
+        bool first = true;
+        for (int bit : {1, 0, 2, 3, 4, 5, 6, 7, 8}) {
+            if (!(flags >> bit & 1)) continue;
+            if (!first) s += ", ";
+            s += kNames[bit];
+            first = false;
+        }
+        if (first) s += "<None>";
+        s += "] Seq=";
+        append_uint(s, seq);
+        if (ack) {
+            s += " Ack=";
+            append_uint(s, ackn);
+        }
+        s += " Win=";
+        append_uint(s, window);
+        s += " Len=";
+        append_uint(s, len);
+        // The common options, as tshark's summary shows them.
+        std::size_t off = 20;
+        while (off < hdr_len && tvb.has(off, 1)) {
+            std::uint8_t kind = tvb.data()[off];
+            if (kind == 0) break;
+            if (kind == 1) {
+                ++off;
+                continue;
+            }
+            auto l = tvb.u8(off + 1);
+            if (!l || *l < 2 || !tvb.has(off, *l)) break;
+            if (kind == 2 && *l == 4) {
+                s += " MSS=";
+                append_uint(s, *tvb.be16(off + 2));
+            } else if (kind == 3 && *l == 3) {
+                s += " WS=";
+                append_uint(s, 1u << std::min<unsigned>(tvb.data()[off + 2], 14));
+            } else if (kind == 4) {
+                s += " SACK_PERM";
+            } else if (kind == 8 && *l == 10) {
+                s += " TSval=";
+                append_uint(s, *tvb.be32(off + 2));
+                s += " TSecr=";
+                append_uint(s, *tvb.be32(off + 6));
+            }
+            off += *l;
+        }
+    }
+
+    static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
+                        bool syn) {
+        Tvb opts = tvb.sub(20, hdr_len - 20);
+        std::size_t list = ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
+        ctx.tree.set_depth(static_cast<std::uint16_t>(ctx.tree.nodes()[list].depth + 1));
+        std::size_t off = 0;
+        while (off < opts.size()) {
+            std::uint8_t kind = opts.data()[off];
+            if (kind == 0 || kind == 1) {
+                std::size_t o = ctx.tree.add(kFields[hf_option_kind], opts, off, 1, kind);
+                (void)o;
+                ++off;
+                if (kind == 0) break;
+                continue;
+            }
+            auto len = opts.u8(off + 1);
+            if (!len || *len < 2 || off + *len > opts.size()) {
+                ctx.malformed(opts, off, opts.size() - off, "TCP option length runs past the header");
+                break;
+            }
+            std::size_t o = ctx.tree.open(kFields[hf_option_kind], opts, off, *len);
+            ctx.tree.nodes()[o].value = kind;
+            ctx.tree.add(kFields[hf_option_len], opts, off + 1, 1, *len);
+            Tvb v = opts.sub(off + 2, *len - 2);
+            switch (kind) {
+                case 2:
+                    if (v.size() == 2) ctx.tree.add(kFields[hf_mss_val], v, 0, 2, *v.be16(0));
+                    break;
+                case 3:
+                    if (v.size() == 1) {
+                        std::uint8_t shift = v.data()[0];
+                        ctx.tree.add(kFields[hf_wscale_shift], v, 0, 1, shift);
+                        ctx.tree.add(kFields[hf_wscale_multiplier], v, 0, 1, 1u << std::min<unsigned>(shift, 14));
+                        if (syn) fwd.wscale = std::min<int>(shift, 14);
+                    }
+                    break;
+                case 4: ctx.tree.add(kFields[hf_sack_perm], opts, off, *len, 0); break;
+                case 5: {
+                    std::size_t blocks = v.size() / 8;
+                    ctx.tree.add(kFields[hf_sack_count], v, 0, 0, blocks, kGenerated);
+                    // SACK edges are the other side's sequence numbers: relative to its base.
+                    std::uint32_t base = rev.base_set ? rev.base_seq : 0;
+                    for (std::size_t b = 0; b < blocks; ++b) {
+                        ctx.tree.add(kFields[hf_sack_le], v, b * 8, 4, *v.be32(b * 8) - base);
+                        ctx.tree.add(kFields[hf_sack_re], v, b * 8 + 4, 4, *v.be32(b * 8 + 4) - base);
+                    }
+                    break;
+                }
+                case 8:
+                    if (v.size() == 8) {
+                        ctx.tree.add(kFields[hf_tsval], v, 0, 4, *v.be32(0));
+                        ctx.tree.add(kFields[hf_tsecr], v, 4, 4, *v.be32(4));
+                    }
+                    break;
+                case 34:
+                    if (v.empty())
+                        ctx.tree.add(kFields[hf_tfo_request], opts, off, *len, 0);
+                    else
+                        ctx.tree.add(kFields[hf_tfo_cookie], v, 0, v.size(), 0);
+                    break;
+                default:
+                    if (!v.empty()) ctx.tree.add(kFields[hf_option_data], v, 0, v.size(), 0);
+            }
+            ctx.tree.close(o);
+            off += *len;
+        }
+        ctx.tree.set_depth(ctx.tree.nodes()[list].depth);
+    }
+
+    std::unordered_map<ConversationKey, Stream, ConversationKeyHash> streams_;
+    std::uint32_t next_index_ = 0;
+};
+}  // namespace
+
+constinit const ProtocolDef kTcpProto{"tcp", "TCP", "Transmission Control Protocol", OsiLayer::transport,
+                                      TcpIpLayer::transport, "RFC 9293", kFields};
+
+void register_tcp(Registry& r) {
+    r.add_protocol(kTcpProto);
+    r.add(Table::ip_proto, 6, r.make<Tcp>());
+}
+
+}  // namespace wirelab::proto
