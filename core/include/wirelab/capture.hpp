@@ -90,10 +90,18 @@ public:
 
 private:
     CaptureFile() = default;
+    CaptureFile(const CaptureFile&) = delete;  // owns the map
+    CaptureFile& operator=(const CaptureFile&) = delete;
     bool next_pcap(Frame& frame);
     bool next_pcapng(Frame& frame);
     bool fail(std::uint64_t offset, std::string what);
+    bool read_file_header();
+    bool read_pcap_header(bool big_endian, bool nanosecond);
     bool read_section_header(std::uint64_t at);
+    bool check_block(std::uint64_t at, std::uint32_t type, std::uint64_t& length);
+    bool read_interface_block(std::uint64_t at, std::uint64_t length);
+    bool read_packet_block(std::uint32_t type, std::uint64_t at, std::uint64_t length, Frame& frame);
+    bool read_name_block(std::uint64_t at, std::uint64_t length);
 
     Format format_ = Format::pcap;
     std::string path_;
@@ -106,6 +114,16 @@ private:
     bool swapped_ = false;           // file byte order differs from the host's
     bool nanosecond_ = false;        // pcap only
     std::uint32_t section_first_if_ = 0;  // pcapng: interface index base of the current section
+    // pcap files before version 2.3 stored the original length before the captured one; 2.3
+    // files may do either (libpcap and tshark swap them when captured > original).
+    enum class LengthOrder : std::uint8_t { normal, swapped, swapped_if_caplen_larger };
+    LengthOrder length_order_ = LengthOrder::normal;
+    std::uint32_t max_caplen_ = 0;        // pcap: the largest record tshark reads for the link type
+    // pcapng: what this pass has met so far. rewind() reads the blocks again; anything already
+    // in interfaces_/comments_/names_ is not added twice, so indices stay the same.
+    std::uint32_t interfaces_seen_ = 0;
+    std::size_t comments_seen_ = 0;
+    std::size_t names_seen_ = 0;
     std::vector<Interface> interfaces_;
     std::vector<std::string> comments_;
     std::vector<std::pair<std::string, std::string>> names_;
@@ -128,9 +146,16 @@ public:
 
 private:
     CaptureWriter() = default;
+    CaptureWriter(const CaptureWriter&) = delete;  // owns the FILE
+    CaptureWriter& operator=(const CaptureWriter&) = delete;
     bool put(const void* p, std::size_t n);
+    bool put_u16(std::uint16_t v);
+    bool put_u32(std::uint32_t v);
+    bool put_option(std::uint16_t code, std::string_view value);
+    bool put_padding(std::size_t n);
     std::FILE* f_ = nullptr;
     Format format_ = Format::pcap;
+    std::uint32_t link_type_ = kLinkEthernet;
     std::uint32_t snaplen_ = 0;
     std::uint64_t packets_ = 0;
     bool ok_ = true;

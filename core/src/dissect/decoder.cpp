@@ -99,6 +99,22 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     if (!frame.comment.empty()) tree.add_text(kFields[hf_comment], tvb, 0, 0, frame.comment, kGenerated);
     std::size_t protocols = tree.add(kFields[hf_protocols], tvb, 0, 0, 0, kGenerated);
     tree.close(layer);
+    if (want_info) {
+        std::string& t = pinfo.info;  // borrowed as scratch; cleared below
+        t = " ";
+        append_uint(t, frame.number);
+        t += ": ";
+        append_uint(t, frame.wire_len);
+        t += " bytes on wire (";
+        append_uint(t, std::uint64_t(frame.wire_len) * 8);
+        t += " bits), ";
+        append_uint(t, frame.data.size());
+        t += " bytes captured (";
+        append_uint(t, frame.data.size() * 8);
+        t += " bits)";
+        tree.set_text(layer, t);
+        t.clear();
+    }
     pinfo.protocols = "frame";
     pinfo.protocol = {};
 

@@ -2,6 +2,7 @@
 #include "wirelab/format.hpp"
 
 #include <cstdio>
+#include <ctime>
 
 #include "wirelab/decoder.hpp"
 
@@ -300,8 +301,10 @@ void append_tree_line(std::string& out, const Tree& tree, const Frame& frame, co
     if (f.type == FieldType::protocol) {
         out += f.proto ? f.proto->name : f.label;
         if (n.flags & kHasText) {
-            out += ", ";
-            out += tree.text_of(n);
+            std::string_view t = tree.text_of(n);
+            // A summary that starts with a space or colon continues the name ("Frame 1: ...").
+            if (!t.empty() && t[0] != ' ' && t[0] != ':') out += ", ";
+            out += t;
         }
         return;
     }

@@ -1,0 +1,33 @@
+// `wirelab dump`: read a capture file and print it the way tshark does (summary lines, -V
+// layer trees, -x hex, -T fields, -T json).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace wirelab {
+
+struct DumpOptions {
+    std::string file;
+    enum class Format { text, fields, json } format = Format::text;
+    bool verbose = false;   // -V
+    bool hex = false;       // -x
+    long long count = -1;   // -c
+    std::vector<std::string> fields;  // -e
+    std::string separator = "\t";
+    std::string aggregator = ",";
+    char occurrence = 'a';  // f, l or a
+    bool header = false;
+    char quote = 0;         // 0, 'd' or 's'
+    bool decode_only = false;  // decode every layer, print nothing (benchmarks)
+};
+
+// Runs the dump; returns the process exit code (0, 1 for usage errors, 2 for a damaged file).
+int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err);
+
+// Parses `wirelab dump` arguments; on error writes a message naming the problem to `err`
+// and returns false.
+bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err);
+
+}  // namespace wirelab

@@ -1,0 +1,419 @@
+// `wirelab dump`: the tshark-compatible command line over the core decoder.
+#include "wirelab/dump.hpp"
+
+#include <cstring>
+#include <string_view>
+#include <unordered_map>
+
+#include "wirelab/capture.hpp"
+#include "wirelab/decoder.hpp"
+#include "wirelab/format.hpp"
+
+namespace wirelab {
+
+namespace {
+
+constexpr std::size_t kFlushAt = 1 << 16;
+constexpr std::uint64_t kReleaseEvery = 8u << 20;  // give mapped pages back every 8 MiB read
+
+void flush(std::string& buf, std::FILE* out) {
+    if (!buf.empty()) std::fwrite(buf.data(), 1, buf.size(), out);
+    buf.clear();
+}
+
+void summary_line(std::string& o, const PacketInfo& p) {
+    char num[32];
+    int n = std::snprintf(num, sizeof num, "%5llu ", static_cast<unsigned long long>(p.frame->number));
+    o.append(num, static_cast<std::size_t>(n));
+    std::string t;
+    append_seconds(t, p.rel_ns, 6);
+    if (t.size() < 11) o.append(11 - t.size(), ' ');
+    o += t;
+    o += ' ';
+    const Address& src = p.net_src.kind != Address::Kind::none ? p.net_src : p.dl_src;
+    const Address& dst = p.net_dst.kind != Address::Kind::none ? p.net_dst : p.dl_dst;
+    std::string s = src.str(), d = dst.str();
+    o += s;
+    o += " \xe2\x86\x92 ";
+    o += d;
+    o += ' ';
+    o += p.protocol;
+    o += ' ';
+    append_uint(o, p.frame->wire_len);
+    o += ' ';
+    o += p.info;
+    o += '\n';
+}
+
+void layer_tag(std::string& o, const ProtocolDef& p) {
+    if (p.osi == OsiLayer::none) return;
+    o += "    [OSI ";
+    append_uint(o, static_cast<unsigned>(p.osi));
+    o += ' ';
+    o += osi_name(p.osi);
+    o += " | TCP/IP ";
+    o += tcpip_name(p.tcpip);
+    o += ']';
+}
+
+void verbose_tree(std::string& o, const Tree& tree, const Frame& frame) {
+    for (const Node& n : tree.nodes()) {
+        if (n.flags & kHidden) continue;
+        o.append(std::size_t(n.depth) * 4, ' ');
+        append_tree_line(o, tree, frame, n);
+        if (n.field->type == FieldType::protocol && n.field->proto) layer_tag(o, *n.field->proto);
+        o += '\n';
+    }
+}
+
+void hex_block(std::string& o, Bytes b) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (std::size_t off = 0; off < b.size(); off += 16) {
+        char pos[8];
+        std::snprintf(pos, sizeof pos, "%04zx", off);
+        o += pos;
+        o += "  ";
+        for (std::size_t i = 0; i < 16; ++i) {
+            if (off + i < b.size()) {
+                o += kHex[b[off + i] >> 4];
+                o += kHex[b[off + i] & 0xf];
+                o += ' ';
+            } else {
+                o += "   ";
+            }
+            if (i == 7) o += ' ';
+        }
+        o += ' ';
+        for (std::size_t i = 0; i < 16 && off + i < b.size(); ++i) {
+            std::uint8_t c = b[off + i];
+            o += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
+        }
+        o += '\n';
+    }
+}
+
+void hex_dump(std::string& o, const Tree& tree, const Frame& frame) {
+    hex_block(o, frame.data);
+    for (std::size_t s = 1; s <= tree.source_count(); ++s) {
+        const DataSource& src = tree.source(s);
+        o += src.name;
+        o += " (";
+        append_uint(o, src.bytes.size());
+        o += " bytes):\n";
+        hex_block(o, src.bytes);
+    }
+}
+
+// One packet as JSON: its layers with their fields nested by depth.
+void json_packet(std::string& o, const Tree& tree, const Frame& frame, const PacketInfo& p, bool first) {
+    o += first ? "  {\n" : ",\n  {\n";
+    o += "    \"frame\": ";
+    append_uint(o, frame.number);
+    o += ",\n    \"summary\": ";
+    append_json_string(o, p.info);
+    o += ",\n    \"protocol\": ";
+    append_json_string(o, p.protocol);
+    o += ",\n    \"layers\": [";
+    const auto& nodes = tree.nodes();
+    int open_depth = -1;  // depth of the innermost open object
+    std::vector<int> stack;
+    bool need_comma = false;
+    std::string value;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const Node& n = nodes[i];
+        int depth = n.depth;
+        while (!stack.empty() && stack.back() >= depth) {
+            o += "]}";
+            stack.pop_back();
+            need_comma = true;
+        }
+        (void)open_depth;
+        if (need_comma) o += ',';
+        o += '\n';
+        o.append(6 + stack.size() * 2, ' ');
+        const FieldDef& f = *n.field;
+        o += "{\"name\": ";
+        append_json_string(o, f.abbrev);
+        o += ", \"label\": ";
+        append_json_string(o, f.label);
+        if (f.type != FieldType::protocol && f.type != FieldType::none) {
+            value.clear();
+            append_field_value(value, tree, frame, n);
+            o += ", \"value\": ";
+            append_json_string(o, value);
+            value.clear();
+            append_display_value(value, tree, frame, n);
+            o += ", \"show\": ";
+            append_json_string(o, value);
+        } else if (n.flags & kHasText) {
+            o += ", \"show\": ";
+            append_json_string(o, tree.text_of(n));
+        }
+        o += ", \"offset\": ";
+        append_uint(o, n.offset);
+        o += ", \"length\": ";
+        append_uint(o, n.length);
+        if (n.source) {
+            o += ", \"source\": ";
+            append_json_string(o, tree.source(n.source).name);
+        }
+        if (f.mask) {
+            o += ", \"mask\": ";
+            char m[24];
+            std::snprintf(m, sizeof m, "\"0x%llx\"", static_cast<unsigned long long>(f.mask));
+            o += m;
+        }
+        if (n.flags & kGenerated) o += ", \"generated\": true";
+        if (n.flags & kHidden) o += ", \"hidden\": true";
+        if (n.flags & kMalformed) o += ", \"malformed\": true";
+        if (f.proto) {
+            OsiLayer osi = f.proto->osi;
+            o += ", \"osi_layer\": ";
+            append_uint(o, static_cast<unsigned>(osi));
+            o += ", \"osi_name\": ";
+            append_json_string(o, osi_name(osi));
+            o += ", \"tcpip_layer\": ";
+            append_json_string(o, tcpip_name(f.proto->tcpip));
+        }
+        o += ", \"explain\": ";
+        append_json_string(o, f.explain);
+        bool has_children = i + 1 < nodes.size() && nodes[i + 1].depth > depth;
+        if (has_children) {
+            o += ", \"children\": [";
+            stack.push_back(depth);
+            need_comma = false;
+        } else {
+            o += '}';
+            need_comma = true;
+        }
+    }
+    while (!stack.empty()) {
+        o += "]}";
+        stack.pop_back();
+    }
+    o += "\n    ]\n  }";
+}
+
+// Field columns for -T fields: each requested name maps to a column; one pass over the nodes
+// fills all columns.
+struct Columns {
+    std::vector<const FieldDef*> defs;
+    std::unordered_map<const FieldDef*, std::vector<std::size_t>> column_of;
+    std::vector<std::string> cells;
+    std::vector<unsigned> counts;
+};
+
+void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& frame, const DumpOptions& opt) {
+    for (auto& cell : c.cells) cell.clear();
+    std::fill(c.counts.begin(), c.counts.end(), 0u);
+    for (const Node& n : tree.nodes()) {
+        auto it = c.column_of.find(n.field);
+        if (it == c.column_of.end()) continue;
+        for (std::size_t col : it->second) {
+            std::string& cell = c.cells[col];
+            if (opt.occurrence == 'f' && c.counts[col] > 0) continue;
+            if (opt.occurrence == 'l') cell.clear();
+            else if (c.counts[col] > 0) cell += opt.aggregator;
+            append_field_value(cell, tree, frame, n);
+            ++c.counts[col];
+        }
+    }
+    for (std::size_t i = 0; i < c.cells.size(); ++i) {
+        if (i) o += opt.separator;
+        if (opt.quote && !c.cells[i].empty()) o += opt.quote == 'd' ? '"' : '\'';
+        o += c.cells[i];
+        if (opt.quote && !c.cells[i].empty()) o += opt.quote == 'd' ? '"' : '\'';
+    }
+    o += '\n';
+}
+
+}  // namespace
+
+int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
+    CaptureError cerr;
+    auto cap = CaptureFile::open(opt.file, cerr);
+    if (!cap) {
+        std::fprintf(err, "wirelab dump: %s\n", cerr.message().c_str());
+        return 2;
+    }
+    Decoder decoder;
+    Columns cols;
+    if (opt.format == DumpOptions::Format::fields) {
+        if (opt.fields.empty()) {
+            std::fprintf(err, "wirelab dump: -T fields needs at least one -e FIELD\n");
+            return 1;
+        }
+        for (std::size_t i = 0; i < opt.fields.size(); ++i) {
+            const FieldDef* f = decoder.registry().field(opt.fields[i]);
+            if (!f) {
+                std::fprintf(err,
+                             "wirelab dump: unknown field '%s': wirelab does not decode it "
+                             "(`wirelab dump -G fields` lists the fields it knows)\n",
+                             opt.fields[i].c_str());
+                return 1;
+            }
+            cols.defs.push_back(f);
+            cols.column_of[f].push_back(i);
+        }
+        cols.cells.resize(opt.fields.size());
+        cols.counts.resize(opt.fields.size());
+    }
+
+    bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;
+    std::string buf;
+    buf.reserve(kFlushAt * 2);
+    if (opt.format == DumpOptions::Format::fields && opt.header) {
+        for (std::size_t i = 0; i < opt.fields.size(); ++i) {
+            if (i) buf += opt.separator;
+            buf += opt.fields[i];
+        }
+        buf += '\n';
+    }
+    if (opt.format == DumpOptions::Format::json) buf += "[\n";
+
+    Tree tree;
+    PacketInfo pinfo;
+    Frame frame;
+    long long n = 0;
+    std::uint64_t next_release = kReleaseEvery;
+    while ((opt.count < 0 || n < opt.count) && cap->next(frame)) {
+        ++n;
+        std::uint32_t link = frame.interface < cap->interfaces().size()
+                                 ? cap->interfaces()[frame.interface].link_type
+                                 : kLinkEthernet;
+        decoder.decode(frame, link, tree, pinfo, want_info);
+        if (!opt.decode_only) {
+            switch (opt.format) {
+                case DumpOptions::Format::fields: fields_line(buf, cols, tree, frame, opt); break;
+                case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, n == 1); break;
+                case DumpOptions::Format::text:
+                    if (opt.verbose) {
+                        verbose_tree(buf, tree, frame);
+                    } else {
+                        summary_line(buf, pinfo);
+                    }
+                    if (opt.hex) {
+                        if (opt.verbose) buf += '\n';
+                        hex_dump(buf, tree, frame);
+                    }
+                    if (opt.verbose || opt.hex) buf += '\n';
+                    break;
+            }
+        }
+        if (buf.size() >= kFlushAt) flush(buf, out);
+        if (frame.file_offset >= next_release) {
+            cap->release_before(frame.file_offset);
+            next_release = frame.file_offset + kReleaseEvery;
+        }
+    }
+    if (opt.format == DumpOptions::Format::json) buf += "\n]\n";
+    flush(buf, out);
+    std::fflush(out);
+    if (cap->error()) {
+        std::fprintf(err, "wirelab dump: %s (%lld packets before it were decoded)\n",
+                     cap->error()->message().c_str(), n);
+        return 2;
+    }
+    return 0;
+}
+
+namespace {
+constexpr const char* kDumpUsage =
+    "Usage: wirelab dump -r FILE [-T text|fields|json] [-V] [-x] [-c N] [-n] [-e FIELD ...] [-E opt=value]\n"
+    "  -r FILE        capture file to read (pcap or pcapng)\n"
+    "  -T text        one summary line per packet (default); -V adds the layer tree, -x a hex dump\n"
+    "  -T fields      the values of the fields given with -e, tab-separated, as tshark prints them\n"
+    "  -T json        every layer and field with value, byte range, OSI and TCP/IP layer\n"
+    "  -e FIELD       a field to print with -T fields (Wireshark's names: ip.src, tcp.srcport...)\n"
+    "  -E separator=S|aggregator=S|occurrence=f|l|a|header=y|n|quote=d|s|n\n"
+    "  -c N           stop after N packets\n"
+    "  -n             no name resolution (wirelab never resolves names; accepted for tshark users)\n"
+    "  -G fields      list every field wirelab decodes\n"
+    "Example: wirelab dump -r captures/http_loopback.pcapng -T fields -e ip.src -e tcp.dstport\n";
+}
+
+bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err) {
+    auto need = [&](int& i, const char* flag) -> const char* {
+        if (i + 1 >= argc) {
+            std::fprintf(err, "wirelab dump: %s needs a value\n%s", flag, kDumpUsage);
+            return nullptr;
+        }
+        return argv[++i];
+    };
+    for (int i = 0; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "-r") {
+            const char* v = need(i, "-r");
+            if (!v) return false;
+            opt.file = v;
+        } else if (a == "-T") {
+            const char* v = need(i, "-T");
+            if (!v) return false;
+            std::string_view t = v;
+            if (t == "text") opt.format = DumpOptions::Format::text;
+            else if (t == "fields") opt.format = DumpOptions::Format::fields;
+            else if (t == "json") opt.format = DumpOptions::Format::json;
+            else {
+                std::fprintf(err, "wirelab dump: unknown output format '%s' (accepted: text, fields, json)\n", v);
+                return false;
+            }
+        } else if (a == "-e") {
+            const char* v = need(i, "-e");
+            if (!v) return false;
+            opt.fields.emplace_back(v);
+        } else if (a == "-E") {
+            const char* v = need(i, "-E");
+            if (!v) return false;
+            std::string_view e = v;
+            auto eq = e.find('=');
+            std::string_view key = e.substr(0, eq), val = eq == std::string_view::npos ? "" : e.substr(eq + 1);
+            if (key == "separator") {
+                opt.separator = val == "/t" ? "\t" : val == "/s" ? " " : std::string(val);
+            } else if (key == "aggregator") {
+                opt.aggregator = val == "/s" ? " " : std::string(val);
+            } else if (key == "occurrence" && (val == "f" || val == "l" || val == "a")) {
+                opt.occurrence = val[0];
+            } else if (key == "header" && (val == "y" || val == "n")) {
+                opt.header = val == "y";
+            } else if (key == "quote" && (val == "d" || val == "s" || val == "n")) {
+                opt.quote = val == "n" ? 0 : val[0];
+            } else {
+                std::fprintf(err,
+                             "wirelab dump: bad -E option '%s' (accepted: separator=S, aggregator=S, "
+                             "occurrence=f|l|a, header=y|n, quote=d|s|n)\n",
+                             v);
+                return false;
+            }
+        } else if (a == "-c") {
+            const char* v = need(i, "-c");
+            if (!v) return false;
+            char* end = nullptr;
+            opt.count = std::strtoll(v, &end, 10);
+            if (!end || *end || opt.count <= 0) {
+                std::fprintf(err, "wirelab dump: -c needs a positive number of packets, not '%s'\n", v);
+                return false;
+            }
+        } else if (a == "-V") {
+            opt.verbose = true;
+        } else if (a == "-x") {
+            opt.hex = true;
+        } else if (a == "-n") {
+            // Names are never resolved; accepted so tshark command lines work unchanged.
+        } else if (a == "--decode-only") {
+            opt.decode_only = true;
+        } else if (a == "-h" || a == "--help") {
+            std::fputs(kDumpUsage, stdout);
+            std::exit(0);
+        } else {
+            std::fprintf(err, "wirelab dump: unknown option '%s'\n%s", argv[i], kDumpUsage);
+            return false;
+        }
+    }
+    if (opt.file.empty()) {
+        std::fprintf(err, "wirelab dump: no capture file given (-r FILE)\n%s", kDumpUsage);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace wirelab
