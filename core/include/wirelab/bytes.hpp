@@ -20,7 +20,12 @@ class Tvb {
 public:
     Tvb() = default;
     Tvb(Bytes data, std::uint32_t base = 0, std::uint8_t source = 0)
-        : data_(data), base_(base), source_(source) {}
+        : data_(data), reported_(data.size()), base_(base), source_(source) {}
+
+    // The length the bytes had on the wire: larger than size() when the capture's snapshot
+    // length cut the packet. Lengths in headers (TCP segment length) are computed from it.
+    std::size_t reported_size() const { return reported_; }
+    void set_reported_size(std::size_t n) { reported_ = n < data_.size() ? data_.size() : n; }
 
     std::size_t size() const { return data_.size(); }
     bool empty() const { return data_.empty(); }
@@ -32,13 +37,17 @@ public:
 
     // Everything from `off` on (empty if off is past the end).
     Tvb tail(std::size_t off) const {
-        if (off >= data_.size()) return Tvb(Bytes{}, base_ + static_cast<std::uint32_t>(off), source_);
-        return Tvb(data_.subspan(off), base_ + static_cast<std::uint32_t>(off), source_);
+        Tvb t = off >= data_.size() ? Tvb(Bytes{}, base_ + static_cast<std::uint32_t>(off), source_)
+                                    : Tvb(data_.subspan(off), base_ + static_cast<std::uint32_t>(off), source_);
+        t.reported_ = off < reported_ ? reported_ - off : 0;
+        if (t.reported_ < t.data_.size()) t.reported_ = t.data_.size();
+        return t;
     }
-    // At most `n` bytes from `off`.
+    // At most `n` bytes from `off` (reported length: `n`, as far as the wire had them).
     Tvb sub(std::size_t off, std::size_t n) const {
         Tvb t = tail(off);
         if (n < t.data_.size()) t.data_ = t.data_.first(n);
+        if (n < t.reported_) t.reported_ = n;
         return t;
     }
 
@@ -80,6 +89,7 @@ public:
 
 private:
     Bytes data_;
+    std::size_t reported_ = 0;
     std::uint32_t base_ = 0;
     std::uint8_t source_ = 0;
 };

@@ -260,6 +260,33 @@ std::string_view link_type_name(std::uint32_t link_type) {
     return unknown_names().get(link_type);
 }
 
+namespace detail {
+
+// The largest captured length tshark 4.0 reads for a link type (wiretap's
+// wtap_max_snaplen_for_encap): bigger records are taken as a damaged header. USB and D-Bus
+// messages can be far larger than any network frame. Used by the reader to reject such
+// records and by the writer so that it never writes one.
+std::uint32_t max_caplen_for(std::uint32_t link_type) {
+    constexpr std::uint32_t kStandard = 262'144;
+    constexpr std::uint32_t kUsbOrDbus = 128u * 1024 * 1024;
+    constexpr std::uint32_t kEbhscr = 8u * 1024 * 1024;
+    switch (link_type) {
+    case 186:  // USB_FREEBSD
+    case 189:  // USB_LINUX
+    case 220:  // USB_LINUX_MMAPPED
+    case 231:  // DBUS
+    case 249:  // USBPCAP
+    case 266:  // USB_DARWIN
+        return kUsbOrDbus;
+    case 279:  // EBHSCR
+        return kEbhscr;
+    default:
+        return kStandard;
+    }
+}
+
+}  // namespace detail
+
 std::string CaptureError::message() const {
     return file + ": offset " + std::to_string(offset) + ": " + what;
 }

@@ -86,6 +86,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     prev_ts_ = frame.ts_ns;
 
     Tvb tvb(frame.data);
+    tvb.set_reported_size(frame.wire_len);
     Ctx ctx{registry_, tree, pinfo, want_info};
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
     tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);

@@ -69,7 +69,7 @@ void verbose_tree(std::string& o, const Tree& tree, const Frame& frame) {
 void hex_block(std::string& o, Bytes b) {
     static constexpr char kHex[] = "0123456789abcdef";
     for (std::size_t off = 0; off < b.size(); off += 16) {
-        char pos[8];
+        char pos[20];
         std::snprintf(pos, sizeof pos, "%04zx", off);
         o += pos;
         o += "  ";

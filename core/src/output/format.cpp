@@ -324,10 +324,15 @@ void append_tree_line(std::string& out, const Tree& tree, const Frame& frame, co
     if (f.mask != 0 && (is_integer(f.type) || f.type == FieldType::boolean) && !(n.flags & kGenerated)) {
         Bytes b = node_bytes(tree, frame, n);
         int bits = std::min<int>(static_cast<int>(b.size()) * 8, 64);
+        // Only the bytes that hold bits of the mask are drawn (the IG bit is in the first
+        // byte of a 6-byte address, not in all 48 bits).
+        int low = 0;
+        while (b.size() > 4 && low + 8 < bits && ((f.mask >> low) & 0xff) == 0) low += 8;
+        while (b.size() > 4 && bits - 8 > low && ((f.mask >> (bits - 8)) & 0xff) == 0) bits -= 8;
         if (bits > 0) {
-            for (int i = bits - 1; i >= 0; --i) {
+            for (int i = bits - 1; i >= low; --i) {
                 out += (f.mask >> i) & 1 ? ((n.value << mask_shift(f.mask) >> i) & 1 ? '1' : '0') : '.';
-                if (i % 4 == 0 && i) out += ' ';
+                if (i % 4 == 0 && i > low) out += ' ';
             }
             out += " = ";
         }

@@ -169,7 +169,12 @@ public:
         // The payload is what the total length covers: bytes past it are link-layer padding,
         // bytes missing from it were cut by the snapshot length.
         Tvb payload = tvb.sub(hdr_len, total - hdr_len);
-        if (tvb.size() < total && !ctx.pinfo.in_error_packet) ctx.truncated(tvb, tvb.size(), "IPv4 payload");
+        if (!ctx.pinfo.in_error_packet) {
+            if (tvb.reported_size() < total)
+                ctx.malformed(tvb, 2, 2, "IPv4 total length exceeds the packet length");
+            else if (tvb.size() < total)
+                ctx.truncated(tvb, tvb.size(), "IPv4 payload");
+        }
         layer.close();
         std::uint32_t offset_bytes = static_cast<std::uint32_t>(frag) * 8;
         if (more || offset_bytes != 0) {

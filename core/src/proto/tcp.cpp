@@ -202,7 +202,7 @@ public:
             rev.base_seq = *ack_raw - 1;
         }
         std::size_t hdr_len = off_flags ? (*off_flags >> 12) * 4 : 20;
-        std::size_t ip_payload = tvb.size();
+        std::size_t ip_payload = tvb.reported_size();
         std::uint32_t seg_len = hdr_len <= ip_payload ? static_cast<std::uint32_t>(ip_payload - hdr_len) : 0;
         // The segment's real length comes from the IP layer even if the capture cut it short.
         std::uint32_t rel_seq = *seq_raw - fwd.base_seq;
@@ -238,8 +238,9 @@ public:
         if (!h.ok()) return;
 
         if (hdr_len > 20) {
-            if (!h.fits(20, hdr_len - 20)) return;
+            // Options the capture holds are decoded even when the snapshot length cut the rest.
             options(ctx, tvb, hdr_len, fwd, rev, syn);
+            if (!h.fits(20, hdr_len - 20)) return;
         }
         // Window scaling applies once both SYNs carried the option (RFC 7323 section 2.2).
         int scale = -1;
@@ -254,7 +255,7 @@ public:
                     static_cast<std::uint32_t>(scale >= 0 ? (1 << scale) : scale));
         layer.set_length(hdr_len);
 
-        if (ctx.want_info) info(ctx, sport, dport, flags, rel_seq, rel_ack, ack, window, seg_len, tvb, hdr_len);
+        if (ctx.want_info) info(ctx, sport, dport, flags, rel_seq, rel_ack, ack, calc, seg_len, tvb, hdr_len);
         if (ctx.want_info) {
             std::string sum = "Src Port: ";
             append_uint(sum, sport);
@@ -372,10 +373,12 @@ private:
                 continue;
             }
             auto len = opts.u8(off + 1);
-            if (!len || *len < 2 || off + *len > opts.size()) {
+            if (!len) break;  // cut by the snapshot length: the caller marks it truncated
+            if (*len < 2 || off + *len > hdr_len - 20) {
                 ctx.malformed(opts, off, opts.size() - off, "TCP option length runs past the header");
                 break;
             }
+            if (off + *len > opts.size()) break;
             std::size_t o = ctx.tree.open(kFields[hf_option_kind], opts, off, *len);
             ctx.tree.nodes()[o].value = kind;
             ctx.tree.add(kFields[hf_option_len], opts, off + 1, 1, *len);

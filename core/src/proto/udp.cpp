@@ -85,8 +85,7 @@ public:
         }
         // The IP layer gave us exactly its payload; a UDP length past it is a lie (unless the
         // capture cut the packet, which the IP layer reports).
-        if (length > tvb.size() && !ctx.pinfo.in_error_packet &&
-            ctx.pinfo.frame->wire_len == ctx.pinfo.frame->data.size()) {
+        if (length > tvb.reported_size() && !ctx.pinfo.in_error_packet) {
             ctx.malformed(tvb, 4, 2, "bad-udplength: longer than the IP payload");
             return;
         }

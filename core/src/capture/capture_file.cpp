@@ -1,0 +1,630 @@
+// Capture file reader: classic pcap and pcapng through a read-only memory map. A packet is a
+// view into the map, so reading a multi-gigabyte file copies nothing.
+//
+// pcap:   https://www.tcpdump.org/manpages/pcap-savefile.5.html, draft-ietf-opsawg-pcap
+// pcapng: draft-ietf-opsawg-pcapng (section numbers below are from draft -03)
+//
+// Where the formats leave room for judgement, wirelab does what tshark 4.0 (wiretap) does: it
+// stops where tshark reports a file as "damaged" or "cut short", and reads what tshark reads.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "wirelab/capture.hpp"
+
+namespace wirelab {
+namespace detail {
+std::uint32_t max_caplen_for(std::uint32_t link_type);  // link_types.cpp
+}  // namespace detail
+
+namespace {
+
+constexpr std::uint32_t kPcapMagicMicro = 0xa1b2c3d4;
+constexpr std::uint32_t kPcapMagicNano = 0xa1b23c4d;
+constexpr std::uint64_t kPcapFileHeaderLen = 24;
+constexpr std::uint64_t kPcapRecordHeaderLen = 16;
+constexpr std::uint32_t kByteOrderMagic = 0x1a2b3c4d;
+constexpr std::int64_t kNsPerSec = 1'000'000'000;
+
+// pcapng block types (draft-ietf-opsawg-pcapng section 11.1).
+enum BlockType : std::uint32_t {
+    kBlockSectionHeader = 0x0A0D0D0A,  // the same in both byte orders
+    kBlockInterface = 1,
+    kBlockPacketObsolete = 2,
+    kBlockSimplePacket = 3,
+    kBlockNameResolution = 4,
+    kBlockInterfaceStats = 5,
+    kBlockEnhancedPacket = 6,
+    kBlockJournalExport = 9,
+    kBlockDecryptionSecrets = 10,
+    kBlockSysdigEvent = 0x204,
+    kBlockSysdigEventV2 = 0x216,
+    kBlockSysdigEventV2Large = 0x221,
+    kBlockCustom = 0x00000BAD,
+    kBlockCustomNoCopy = 0x40000BAD,
+};
+
+// What wirelab knows about each block type: its smallest valid total length (header, fixed
+// fields, trailer) and its name for error messages. `tshark_frame` marks the non-packet blocks
+// that tshark 4.0 still lists as frames; they use up a frame number so that Frame::number is
+// the number Wireshark shows.
+struct BlockRule {
+    std::uint32_t type;
+    std::uint32_t min_length;
+    std::string_view name;
+    bool tshark_frame;
+};
+constexpr std::array kBlockRules = {
+    BlockRule{kBlockSectionHeader, 28, "section header block", false},
+    BlockRule{kBlockInterface, 20, "interface description block", false},
+    BlockRule{kBlockPacketObsolete, 32, "packet block", false},
+    BlockRule{kBlockSimplePacket, 16, "simple packet block", false},
+    BlockRule{kBlockNameResolution, 16, "name resolution block", false},
+    BlockRule{kBlockInterfaceStats, 24, "interface statistics block", false},
+    BlockRule{kBlockEnhancedPacket, 32, "enhanced packet block", false},
+    BlockRule{kBlockJournalExport, 12, "systemd journal export block", true},
+    BlockRule{kBlockDecryptionSecrets, 20, "decryption secrets block", false},
+    BlockRule{kBlockSysdigEvent, 12, "sysdig event block", true},
+    BlockRule{kBlockSysdigEventV2, 12, "sysdig event block", true},
+    BlockRule{kBlockSysdigEventV2Large, 12, "sysdig event block", true},
+    BlockRule{kBlockCustom, 16, "custom block", true},
+    BlockRule{kBlockCustomNoCopy, 16, "custom block", true},
+};
+constexpr std::uint32_t kMinBlockLength = 12;  // type, total length, trailing total length
+
+const BlockRule* find_rule(std::uint32_t type) {
+    for (const BlockRule& rule : kBlockRules)
+        if (rule.type == type) return &rule;
+    return nullptr;
+}
+
+std::string block_name(std::uint32_t type) {
+    if (const BlockRule* rule = find_rule(type)) return std::string(rule->name);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "block of type 0x%08x", type);
+    return buf;
+}
+
+// Option codes (draft-ietf-opsawg-pcapng sections 4.2, 4.1, 4.2 of each block).
+constexpr std::uint16_t kOptEndOfOpt = 0;
+constexpr std::uint16_t kOptComment = 1;
+constexpr std::uint16_t kOptIfName = 2;
+constexpr std::uint16_t kOptIfDescription = 3;
+constexpr std::uint16_t kOptIfTsresol = 9;
+constexpr std::uint16_t kOptIfTsoffset = 14;
+
+// Name resolution record types (section 4.5).
+constexpr std::uint16_t kNrbRecordEnd = 0;
+constexpr std::uint16_t kNrbRecordIpv4 = 1;
+constexpr std::uint16_t kNrbRecordIpv6 = 2;
+
+constexpr std::uint64_t pad4(std::uint64_t n) { return (n + 3) & ~std::uint64_t{3}; }
+constexpr std::uint32_t bswap32(std::uint32_t v) {
+    return v >> 24 | (v >> 8 & 0xff00) | (v << 8 & 0xff0000) | v << 24;
+}
+
+// Bounds-checked reads from the mapped file in one byte order. Every read checks that it fits;
+// past the end it returns 0, and callers check lengths first so they can say what is missing.
+class FileReader {
+public:
+    FileReader(const std::uint8_t* base, std::uint64_t size, bool big_endian)
+        : base_(base), size_(size), big_(big_endian) {}
+
+    bool has(std::uint64_t off, std::uint64_t n) const { return off <= size_ && n <= size_ - off; }
+    std::uint16_t u16(std::uint64_t off) const {
+        if (!has(off, 2)) return 0;
+        const std::uint8_t* p = base_ + off;
+        return big_ ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
+    }
+    std::uint32_t u32(std::uint64_t off) const {
+        if (!has(off, 4)) return 0;
+        const std::uint8_t* p = base_ + off;
+        if (big_) return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
+        return std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[1]) << 8 | p[0];
+    }
+    std::uint64_t u64(std::uint64_t off) const {
+        if (!has(off, 8)) return 0;
+        const std::uint64_t a = u32(off), b = u32(off + 4);
+        return big_ ? a << 32 | b : b << 32 | a;
+    }
+    Bytes bytes(std::uint64_t off, std::uint64_t n) const {
+        if (!has(off, n)) return {};
+        return Bytes(base_ + off, static_cast<std::size_t>(n));
+    }
+    // Option strings are UTF-8 and not NUL-terminated, but some writers add a NUL anyway.
+    std::string_view text(std::uint64_t off, std::uint64_t n) const {
+        Bytes b = bytes(off, n);
+        std::string_view s(reinterpret_cast<const char*>(b.data()), b.size());
+        while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
+        return s;
+    }
+
+private:
+    const std::uint8_t* base_;
+    std::uint64_t size_;
+    bool big_;
+};
+
+constexpr bool kHostBigEndian = std::endian::native == std::endian::big;
+
+FileReader reader_for(const std::uint8_t* map, std::uint64_t size, bool swapped) {
+    return FileReader(map, size, swapped != kHostBigEndian);
+}
+
+// Walks the options of a block (section 3.5) in [from, to), calling fn(code, value offset,
+// value length) for each. Returns an error text if an option runs past the end of the block;
+// a block may end without opt_endofopt, and fewer than 4 bytes left over are padding.
+struct OptionError {
+    std::uint64_t at;
+    std::string what;
+};
+template <class Fn>
+std::optional<OptionError> walk_options(const FileReader& r, std::uint64_t from, std::uint64_t to, Fn&& fn) {
+    std::uint64_t p = from;
+    while (p <= to && to - p >= 4) {
+        const std::uint16_t code = r.u16(p);
+        const std::uint16_t len = r.u16(p + 2);
+        if (code == kOptEndOfOpt) break;
+        if (len > to - p - 4)
+            return OptionError{p, "option " + std::to_string(code) + " says " + std::to_string(len) +
+                                      " bytes but only " + std::to_string(to - p - 4) + " remain in the block"};
+        fn(code, p + 4, len);
+        p += 4 + pad4(len);
+    }
+    return std::nullopt;
+}
+
+// if_tsresol (section 4.2): the low 7 bits are an exponent; the high bit says base 2, else
+// base 10. Resolutions finer than 64 bits can count get UINT64_MAX, as in tshark.
+std::uint64_t units_from_tsresol(std::uint8_t tsresol) {
+    const unsigned exponent = tsresol & 0x7f;
+    if (tsresol & 0x80) return exponent < 64 ? std::uint64_t{1} << exponent : std::numeric_limits<std::uint64_t>::max();
+    if (exponent > 19) return std::numeric_limits<std::uint64_t>::max();
+    std::uint64_t units = 1;
+    for (unsigned i = 0; i < exponent; ++i) units *= 10;
+    return units;
+}
+
+// Timestamp in the interface's units -> nanoseconds since the epoch. 128-bit arithmetic keeps
+// every resolution exact; a time outside int64 nanoseconds (before 1678 or after 2262) is
+// clamped rather than wrapped.
+__extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
+std::int64_t ticks_to_ns(std::uint64_t ticks, const Interface& iface) {
+    const std::uint64_t units = iface.ts_units_per_sec;
+    Int128 ns = Int128(iface.ts_offset_sec) * kNsPerSec;
+    ns += Int128(ticks / units) * kNsPerSec;
+    ns += Int128(UInt128(ticks % units) * kNsPerSec / units);
+    constexpr Int128 lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+    return static_cast<std::int64_t>(std::clamp(ns, lo, hi));
+}
+
+std::string hex32(std::uint32_t v) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%08x", v);
+    return buf;
+}
+
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+}  // namespace
+
+// ---- opening -------------------------------------------------------------------------------
+
+std::unique_ptr<CaptureFile> CaptureFile::open(const std::string& path, CaptureError& err) {
+    err = CaptureError{path, 0, {}};
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        err.what = std::string("cannot open: ") + std::strerror(errno);
+        return nullptr;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        err.what = std::string("cannot stat: ") + std::strerror(errno);
+        ::close(fd);
+        return nullptr;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        err.what = "not a regular file, so it cannot be memory-mapped";
+        ::close(fd);
+        return nullptr;
+    }
+    const std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    // mmap of 0 bytes fails with EINVAL; an empty file is simply not a capture file.
+    if (size == 0) {
+        err.what = "empty file (0 bytes): not a pcap or pcapng file";
+        ::close(fd);
+        return nullptr;
+    }
+    if (size > std::numeric_limits<std::size_t>::max()) {
+        err.what = "file of " + std::to_string(size) + " bytes is too large to map on this system";
+        ::close(fd);
+        return nullptr;
+    }
+    // MAP_PRIVATE + PROT_READ: nothing can write through the map, and pages come straight from
+    // the page cache. The descriptor is not needed once the map exists.
+    void* map = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
+    const int map_errno = errno;
+    ::close(fd);
+    if (map == MAP_FAILED) {
+        err.what = std::string("cannot map: ") + std::strerror(map_errno);
+        return nullptr;
+    }
+    // Readers go front to back: let the kernel read ahead aggressively and drop pages early.
+    ::madvise(map, static_cast<std::size_t>(size), MADV_SEQUENTIAL);
+
+    std::unique_ptr<CaptureFile> file(new CaptureFile());
+    file->path_ = path;
+    file->map_ = static_cast<const std::uint8_t*>(map);
+    file->size_ = size;
+    if (!file->read_file_header()) {
+        err = *file->error_;
+        return nullptr;
+    }
+    return file;
+}
+
+CaptureFile::~CaptureFile() {
+    if (map_) ::munmap(const_cast<std::uint8_t*>(map_), static_cast<std::size_t>(size_));
+}
+
+bool CaptureFile::fail(std::uint64_t offset, std::string what) {
+    error_ = CaptureError{path_, offset, std::move(what)};
+    return false;
+}
+
+bool CaptureFile::read_file_header() {
+    if (size_ < 4)
+        return fail(0, "truncated file header: the file has only " + plural(size_, "byte", "bytes") +
+                           ", not even a 4-byte magic number");
+    const FileReader le(map_, size_, false);
+    const std::uint32_t magic = le.u32(0);
+    if (magic == kPcapMagicMicro) return read_pcap_header(false, false);
+    if (magic == kPcapMagicNano) return read_pcap_header(false, true);
+    if (magic == bswap32(kPcapMagicMicro)) return read_pcap_header(true, false);
+    if (magic == bswap32(kPcapMagicNano)) return read_pcap_header(true, true);
+    if (magic == kBlockSectionHeader) {
+        format_ = Format::pcapng;
+        first_record_ = 0;  // rewind() reads the first section header again
+        return read_section_header(0);
+    }
+    // Printed in file order, as a hex dump of the first four bytes shows them.
+    const std::uint32_t as_dumped = FileReader(map_, size_, true).u32(0);
+    return fail(0, "bad magic " + hex32(as_dumped) + ": not a pcap or pcapng file");
+}
+
+// pcap file header (pcap-savefile(5)): magic, version major/minor, thiszone, sigfigs, snaplen,
+// link type. thiszone and sigfigs are always 0 in practice and ignored, as by tshark.
+bool CaptureFile::read_pcap_header(bool big_endian, bool nanosecond) {
+    format_ = Format::pcap;
+    nanosecond_ = nanosecond;
+    swapped_ = big_endian != kHostBigEndian;
+    if (size_ < kPcapFileHeaderLen)
+        return fail(0, "truncated pcap file header: the file has " + plural(size_, "byte", "bytes") +
+                           ", the header needs 24");
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint16_t major = r.u16(4), minor = r.u16(6);
+    if (major < 2)
+        return fail(4, "unsupported pcap version " + std::to_string(major) + "." + std::to_string(minor) +
+                           " (only 2.0 and later are readable)");
+    if ((major == 2 && minor < 3) || major == 543)  // 543.0: DG/UX tcpdump
+        length_order_ = LengthOrder::swapped;
+    else if (major == 2 && minor == 3)
+        length_order_ = LengthOrder::swapped_if_caplen_larger;
+    else
+        length_order_ = LengthOrder::normal;
+
+    Interface iface;
+    iface.snaplen = r.u32(16);
+    // The upper 16 bits of the link-type field hold FCS information (draft-ietf-opsawg-pcap
+    // section 4); the link type itself is the lower 16, as in a pcapng IDB.
+    iface.link_type = r.u32(20) & 0xffff;
+    iface.ts_units_per_sec = nanosecond ? 1'000'000'000 : 1'000'000;
+    interfaces_.assign(1, iface);
+    max_caplen_ = detail::max_caplen_for(iface.link_type);
+    first_record_ = pos_ = kPcapFileHeaderLen;
+    return true;
+}
+
+// ---- reading -------------------------------------------------------------------------------
+
+bool CaptureFile::next(Frame& frame) {
+    if (error_ || !map_) return false;
+    return format_ == Format::pcap ? next_pcap(frame) : next_pcapng(frame);
+}
+
+// pcap record: ts_sec, ts_usec (or ts_nsec), captured length, original length, then the data.
+bool CaptureFile::next_pcap(Frame& frame) {
+    if (pos_ == size_) return false;  // clean end between two records
+    const std::uint64_t at = pos_;
+    const std::uint64_t remain = size_ - at;
+    if (remain < kPcapRecordHeaderLen)
+        return fail(at, "truncated record header: only " + plural(remain, "byte remains", "bytes remain") +
+                            ", a record header needs 16");
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint32_t sec = r.u32(at), frac = r.u32(at + 4);
+    std::uint32_t caplen = r.u32(at + 8), wire = r.u32(at + 12);
+    if (length_order_ == LengthOrder::swapped ||
+        (length_order_ == LengthOrder::swapped_if_caplen_larger && caplen > wire))
+        std::swap(caplen, wire);
+
+    // tshark reads a record bigger than the snaplen (wiretap only treats it as a hint), but not
+    // one bigger than the largest packet it accepts for the link type: such a header is junk.
+    if (caplen > max_caplen_)
+        return fail(at, "captured length " + std::to_string(caplen) + " is larger than " +
+                            std::to_string(max_caplen_) + ", the largest packet tshark accepts for link type " +
+                            std::string(link_type_name(interfaces_[0].link_type)) + " (snaplen " +
+                            std::to_string(interfaces_[0].snaplen) + "): the record header is damaged");
+    if (caplen > remain - kPcapRecordHeaderLen)
+        return fail(at, "truncated record: header says " + std::to_string(caplen) + " captured bytes but only " +
+                            std::to_string(remain - kPcapRecordHeaderLen) + " remain");
+
+    frame.number = ++count_;
+    // Seconds are unsigned, as tshark reads them; the fraction is not normalised (a usec field
+    // of 1000000 or more just adds to the seconds), again like tshark.
+    frame.ts_ns = std::int64_t(sec) * kNsPerSec + std::int64_t(frac) * (nanosecond_ ? 1 : 1000);
+    frame.wire_len = wire;
+    frame.data = r.bytes(at + kPcapRecordHeaderLen, caplen);
+    frame.interface = 0;
+    frame.file_offset = at;
+    frame.comment = {};
+    pos_ = at + kPcapRecordHeaderLen + caplen;
+    return true;
+}
+
+bool CaptureFile::next_pcapng(Frame& frame) {
+    for (;;) {
+        if (pos_ == size_) return false;  // clean end between two blocks
+        const std::uint64_t at = pos_;
+        const std::uint64_t remain = size_ - at;
+        if (remain < kMinBlockLength)
+            return fail(at, "truncated block: only " + plural(remain, "byte remains", "bytes remain") +
+                                ", the smallest block is 12");
+        const FileReader r = reader_for(map_, size_, swapped_);
+        const std::uint32_t type = r.u32(at);
+        if (type == kBlockSectionHeader) {
+            if (!read_section_header(at)) return false;
+            continue;
+        }
+        std::uint64_t length = 0;
+        if (!check_block(at, type, length)) return false;
+        pos_ = at + length;
+        switch (type) {
+        case kBlockInterface:
+            if (!read_interface_block(at, length)) return false;
+            break;
+        case kBlockEnhancedPacket:
+        case kBlockSimplePacket:
+        case kBlockPacketObsolete:
+            return read_packet_block(type, at, length, frame);
+        case kBlockNameResolution:
+            if (!read_name_block(at, length)) return false;
+            break;
+        default:
+            // Statistics, decryption secrets, custom and unknown blocks carry no packets; the
+            // total length is enough to step over them (section 3.1).
+            if (const BlockRule* rule = find_rule(type); rule && rule->tshark_frame) ++count_;
+            break;
+        }
+    }
+}
+
+// Every block: type, total length, body, total length again (section 3.1). Checks the lengths
+// against each other and against the file before anything inside the block is read.
+bool CaptureFile::check_block(std::uint64_t at, std::uint32_t type, std::uint64_t& length) {
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint32_t total = r.u32(at + 4);
+    const BlockRule* rule = find_rule(type);
+    if (total < kMinBlockLength)
+        return fail(at, "block total length " + std::to_string(total) +
+                            " is too small: every pcapng block has at least 12 bytes");
+    if (rule && total < rule->min_length)
+        return fail(at, "block total length " + std::to_string(total) + " is too small for a " +
+                            std::string(rule->name) + " (at least " + std::to_string(rule->min_length) + " bytes)");
+    if (total % 4 != 0)
+        return fail(at, "block total length " + std::to_string(total) + " is not a multiple of 4");
+    const std::uint64_t remain = size_ - at;
+    if (total > remain)
+        return fail(at, "truncated " + block_name(type) + ": block total length says " + std::to_string(total) +
+                            " bytes but only " + std::to_string(remain) + " remain");
+    const std::uint32_t trailing = r.u32(at + total - 4);
+    if (trailing != total)
+        return fail(at, "block length mismatch: leading " + std::to_string(total) + ", trailing " +
+                            std::to_string(trailing));
+    length = total;
+    return true;
+}
+
+// Section Header Block (section 4.1): byte-order magic, version, section length, options. It
+// sets the byte order of everything up to the next SHB, and interface ids start again at 0.
+bool CaptureFile::read_section_header(std::uint64_t at) {
+    const std::uint64_t remain = size_ - at;
+    if (remain < 12)
+        return fail(at, std::string(at == 0 ? "truncated file header" : "truncated section header block") +
+                            ": only " + plural(remain, "byte", "bytes") +
+                            " where a section header block needs at least 28");
+    const std::uint32_t bom = FileReader(map_, size_, false).u32(at + 8);
+    if (bom == kByteOrderMagic)
+        swapped_ = kHostBigEndian;
+    else if (bom == bswap32(kByteOrderMagic))
+        swapped_ = !kHostBigEndian;
+    else
+        return fail(at + 8, "bad byte-order magic " + hex32(FileReader(map_, size_, true).u32(at + 8)) +
+                                " in a section header block (expected 1a2b3c4d in either byte order)");
+    std::uint64_t length = 0;
+    if (!check_block(at, kBlockSectionHeader, length)) return false;
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint16_t major = r.u16(at + 12), minor = r.u16(at + 14);
+    // 1.2 is what some writers put in by mistake; tshark and libpcap read it like 1.0.
+    if (major != 1 || (minor != 0 && minor != 2))
+        return fail(at + 12, "unsupported pcapng version " + std::to_string(major) + "." + std::to_string(minor) +
+                                 " (only 1.0 and 1.2 are readable)");
+    auto err = walk_options(r, at + 24, at + length - 4, [&](std::uint16_t code, std::uint64_t off, std::uint16_t len) {
+        if (code != kOptComment) return;  // shb_hardware/os/userappl are not kept
+        if (comments_seen_++ >= comments_.size()) comments_.emplace_back(r.text(off, len));
+    });
+    if (err) return fail(err->at, err->what);
+    section_first_if_ = interfaces_seen_;
+    pos_ = at + length;
+    return true;
+}
+
+// Interface Description Block (section 4.2): link type, reserved, snaplen, options.
+bool CaptureFile::read_interface_block(std::uint64_t at, std::uint64_t length) {
+    const FileReader r = reader_for(map_, size_, swapped_);
+    Interface iface;
+    iface.link_type = r.u16(at + 8);
+    iface.snaplen = r.u32(at + 12);
+    auto err = walk_options(r, at + 16, at + length - 4, [&](std::uint16_t code, std::uint64_t off, std::uint16_t len) {
+        switch (code) {
+        case kOptIfName: iface.name = r.text(off, len); break;
+        case kOptIfDescription: iface.description = r.text(off, len); break;
+        case kOptIfTsresol:
+            if (len == 1) iface.ts_units_per_sec = units_from_tsresol(r.bytes(off, 1)[0]);
+            break;
+        case kOptIfTsoffset:
+            if (len == 8) iface.ts_offset_sec = static_cast<std::int64_t>(r.u64(off));
+            break;
+        default: break;
+        }
+    });
+    if (err) return fail(err->at, err->what);
+    if (interfaces_seen_++ >= interfaces_.size()) interfaces_.push_back(std::move(iface));
+    return true;
+}
+
+// Enhanced Packet Block (section 4.3), Simple Packet Block (4.4) and the obsolete Packet Block
+// (appendix A). The block has passed check_block, so its fixed fields are inside it.
+bool CaptureFile::read_packet_block(std::uint32_t type, std::uint64_t at, std::uint64_t length, Frame& frame) {
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint64_t body_end = at + length - 4;
+    const std::uint32_t section_interfaces = interfaces_seen_ - section_first_if_;
+    std::uint32_t local_if = 0, caplen = 0, wire = 0;
+    std::uint64_t ticks = 0, data_at = 0;
+    bool has_ts = true;
+
+    if (type == kBlockSimplePacket) {
+        // No interface id, no timestamp, no captured length: it belongs to the section's first
+        // interface and holds min(original length, snaplen) bytes, never more than the block.
+        if (section_interfaces == 0)
+            return fail(at, "simple packet block before any interface description block in this section");
+        wire = r.u32(at + 8);
+        data_at = at + 12;
+        const std::uint32_t snaplen = interfaces_[section_first_if_].snaplen;
+        std::uint64_t n = wire;
+        if (snaplen != 0) n = std::min<std::uint64_t>(n, snaplen);
+        caplen = static_cast<std::uint32_t>(std::min(n, body_end - data_at));
+        has_ts = false;
+    } else {
+        // EPB: interface id (32 bits). Obsolete PB: interface id (16), drops count (16).
+        local_if = type == kBlockEnhancedPacket ? r.u32(at + 8) : r.u16(at + 8);
+        ticks = std::uint64_t{r.u32(at + 12)} << 32 | r.u32(at + 16);
+        caplen = r.u32(at + 20);
+        wire = r.u32(at + 24);
+        data_at = at + 28;
+        if (caplen > body_end - data_at)
+            return fail(at, block_name(type) + " of " + std::to_string(length) + " bytes is too small for its " +
+                                std::to_string(caplen) + " captured bytes");
+        if (local_if >= section_interfaces)
+            return fail(at, "interface id " + std::to_string(local_if) + " is not defined: this section has " +
+                                plural(section_interfaces, "interface", "interfaces") + " so far");
+    }
+    const std::uint32_t global_if = section_first_if_ + local_if;
+    const Interface& iface = interfaces_[global_if];
+    const std::uint32_t max_caplen = detail::max_caplen_for(iface.link_type);
+    if (caplen > max_caplen)
+        return fail(at, "captured length " + std::to_string(caplen) + " is larger than " + std::to_string(max_caplen) +
+                            ", the largest packet tshark accepts for link type " +
+                            std::string(link_type_name(iface.link_type)));
+
+    std::string_view comment;
+    if (type != kBlockSimplePacket) {
+        const std::uint64_t options_at = std::min(data_at + pad4(caplen), body_end);
+        auto err = walk_options(r, options_at, body_end, [&](std::uint16_t code, std::uint64_t off, std::uint16_t len) {
+            if (code == kOptComment && comment.empty()) comment = r.text(off, len);
+        });
+        if (err) return fail(err->at, err->what);
+    }
+
+    frame.number = ++count_;
+    frame.ts_ns = has_ts ? ticks_to_ns(ticks, iface) : 0;
+    frame.wire_len = wire;
+    frame.data = r.bytes(data_at, caplen);
+    frame.interface = global_if;
+    frame.file_offset = at;
+    frame.comment = comment;
+    return true;
+}
+
+// Name Resolution Block (section 4.5): records of (type, length, value), each padded to 32
+// bits; an IPv4 or IPv6 record is an address followed by NUL-terminated names.
+bool CaptureFile::read_name_block(std::uint64_t at, std::uint64_t length) {
+    const FileReader r = reader_for(map_, size_, swapped_);
+    const std::uint64_t body_end = at + length - 4;
+    std::uint64_t p = at + 8;
+    while (body_end - p >= 4) {
+        const std::uint16_t record = r.u16(p);
+        const std::uint16_t len = r.u16(p + 2);
+        if (record == kNrbRecordEnd) break;
+        if (len > body_end - p - 4)
+            return fail(p, "name resolution record of " + std::to_string(len) + " bytes runs past the end of its block (" +
+                               std::to_string(body_end - p - 4) + " bytes left)");
+        if (record == kNrbRecordIpv4 || record == kNrbRecordIpv6) {
+            const bool v4 = record == kNrbRecordIpv4;
+            const std::uint16_t addr_len = v4 ? 4 : 16;
+            if (len < addr_len)
+                return fail(p, std::string(v4 ? "IPv4" : "IPv6") + " name record of " + std::to_string(len) +
+                                   " bytes is too short for an address (" + std::to_string(addr_len) + ")");
+            char text[INET6_ADDRSTRLEN] = {};
+            ::inet_ntop(v4 ? AF_INET : AF_INET6, r.bytes(p + 4, addr_len).data(), text, sizeof text);
+            std::string_view names(reinterpret_cast<const char*>(r.bytes(p + 4 + addr_len, len - addr_len).data()),
+                                   len - addr_len);
+            while (!names.empty()) {
+                const std::size_t nul = names.find('\0');
+                const std::string_view name = names.substr(0, nul);
+                if (!name.empty() && names_seen_++ >= names_.size()) names_.emplace_back(text, std::string(name));
+                names.remove_prefix(nul == std::string_view::npos ? names.size() : nul + 1);
+            }
+        }
+        p += std::min<std::uint64_t>(4 + pad4(len), body_end - p);
+    }
+    return true;
+}
+
+// ---- position ------------------------------------------------------------------------------
+
+void CaptureFile::release_before(std::uint64_t offset) {
+    if (!map_) return;
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t end = std::min(offset, size_) / page * page;
+    if (end <= released_) return;
+    // The map is read-only and private, so dropping pages loses nothing: touching them again
+    // (a Frame kept from earlier) faults them back in from the file.
+    ::madvise(const_cast<std::uint8_t*>(map_) + released_, static_cast<std::size_t>(end - released_), MADV_DONTNEED);
+    released_ = end;
+}
+
+void CaptureFile::rewind() {
+    pos_ = first_record_;
+    count_ = 0;
+    released_ = 0;
+    error_.reset();
+    section_first_if_ = 0;
+    interfaces_seen_ = 0;
+    comments_seen_ = 0;
+    names_seen_ = 0;
+}
+
+}  // namespace wirelab
