@@ -74,7 +74,7 @@ const std::vector<std::uint8_t> kTcpSyn = {
     0x40, 0x00,              // flags DF, fragment offset 0
     0x40,                    // TTL 64
     0x06,                    // protocol TCP
-    0x0a, 0x1d,              // header checksum (correct for this header)
+    0x0a, 0x74,              // header checksum (correct for this header)
     0x0a, 0x00, 0x00, 0x01,  // source 10.0.0.1
     0x0a, 0x00, 0x00, 0x02,  // destination 10.0.0.2
     // TCP
@@ -124,7 +124,7 @@ TEST_CASE("TCP SYN decodes field by field", "[core][tcp][ip][eth]") {
     CHECK(p.field(d, "ip.flags.mf") == "0");
     CHECK(p.field(d, "ip.ttl") == "64");
     CHECK(p.field(d, "ip.proto") == "6");
-    CHECK(p.field(d, "ip.checksum") == "0x0a1d");
+    CHECK(p.field(d, "ip.checksum") == "0x0a74");
     CHECK(p.field(d, "ip.checksum.status") == "1");
     CHECK(p.field(d, "ip.src") == "10.0.0.1");
     CHECK(p.field(d, "ip.dst") == "10.0.0.2");
@@ -167,7 +167,7 @@ TEST_CASE("a bad IPv4 checksum is detected", "[core][ip]") {
     bytes[24] ^= 0xff;  // damage the header checksum
     decode(d, p, bytes);
     CHECK(p.field(d, "ip.checksum.status") == "0");
-    CHECK(p.field(d, "ip.checksum_calculated") == "0x0a1d");
+    CHECK(p.field(d, "ip.checksum_calculated") == "0x0a74");
     CHECK(p.has_text("Bad IPv4 header checksum"));
 }
 

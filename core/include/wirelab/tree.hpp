@@ -67,7 +67,8 @@ public:
     std::size_t add(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len, std::uint64_t value,
                     std::uint8_t flags = 0) {
         // A field is clamped to the bytes that exist: a truncated packet never points past its end.
-        std::size_t avail = off <= tvb.size() ? tvb.size() - off : 0;
+        if (off > tvb.size()) off = tvb.size();
+        std::size_t avail = tvb.size() - off;
         if (len > avail) len = avail;
         nodes_.push_back(Node{&f, value, tvb.base() + static_cast<std::uint32_t>(off),
                               static_cast<std::uint32_t>(len), depth_, tvb.source(), flags});
