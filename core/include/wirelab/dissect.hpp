@@ -22,6 +22,7 @@
 namespace wirelab {
 
 class Registry;
+class StreamProtocol;
 struct Ctx;
 
 // A network-layer address as the packet list shows it.
@@ -76,7 +77,34 @@ public:
 
     void reset();  // forget conversation state in every dissector
 
+    // Application protocols over TCP byte streams (see stream.hpp): by server port, by
+    // content (heuristics, tried in registration order), and forced per port (`-d`).
+    template <class P, class... A>
+    P& make_stream(A&&... args) {
+        auto p = std::make_unique<P>(std::forward<A>(args)...);
+        P& ref = *p;
+        owned_streams_.push_back(std::move(p));
+        return ref;
+    }
+    void add_stream_port(std::uint32_t port, StreamProtocol& p) { stream_ports_[port] = &p; }
+    void add_stream_heuristic(StreamProtocol& p) { stream_heuristics_.push_back(&p); }
+    StreamProtocol* stream_for_port(std::uint32_t port) const {
+        auto it = stream_ports_.find(port);
+        return it == stream_ports_.end() ? nullptr : it->second;
+    }
+    const std::vector<StreamProtocol*>& stream_heuristics() const { return stream_heuristics_; }
+    StreamProtocol* stream_by_name(std::string_view abbrev) const;
+    // `-d tcp.port==N,PROTO`: decode TCP port N as PROTO whatever its content.
+    void decode_tcp_port_as(std::uint32_t port, StreamProtocol& p) { forced_ports_[port] = &p; }
+    StreamProtocol* forced_for_port(std::uint32_t port) const {
+        auto it = forced_ports_.find(port);
+        return it == forced_ports_.end() ? nullptr : it->second;
+    }
+
 private:
+    std::vector<std::unique_ptr<StreamProtocol>> owned_streams_;
+    std::unordered_map<std::uint32_t, StreamProtocol*> stream_ports_, forced_ports_;
+    std::vector<StreamProtocol*> stream_heuristics_;
     std::vector<std::unique_ptr<Dissector>> owned_;
     std::array<std::unordered_map<std::uint32_t, Dissector*>, static_cast<int>(Table::count)> tables_;
     std::vector<const ProtocolDef*> protocols_;

@@ -2,6 +2,7 @@
 #include "wirelab/dissect.hpp"
 
 #include "wirelab/format.hpp"
+#include "wirelab/stream.hpp"
 
 namespace wirelab {
 
@@ -68,7 +69,7 @@ Registry::Registry() {
     add_protocol(kExpertProto);
     add_protocol(kDataProto);
 }
-Registry::~Registry() = default;
+Registry::~Registry() = default;  // here, where StreamProtocol is complete
 
 const FieldDef* Registry::field(std::string_view abbrev) const {
     if (by_name_.empty()) {
@@ -82,6 +83,12 @@ const FieldDef* Registry::field(std::string_view abbrev) const {
 const ProtocolDef* Registry::protocol(std::string_view abbrev) const {
     for (const ProtocolDef* p : protocols_)
         if (p->abbrev == abbrev) return p;
+    return nullptr;
+}
+
+StreamProtocol* Registry::stream_by_name(std::string_view abbrev) const {
+    for (const auto& p : owned_streams_)
+        if (p->protocol().abbrev == abbrev) return p.get();
     return nullptr;
 }
 

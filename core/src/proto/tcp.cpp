@@ -2,8 +2,12 @@
 // RFC 7413 Fast Open), stream index and relative sequence numbers.
 #include <unordered_map>
 
+#include <map>
+#include <vector>
+
 #include "proto_util.hpp"
 #include "wirelab/conversation.hpp"
+#include "wirelab/stream.hpp"
 
 namespace wirelab::proto {
 
@@ -16,7 +20,8 @@ enum : std::size_t {
     hf_flags_push, hf_flags_reset, hf_flags_syn, hf_flags_fin, hf_flags_str, hf_window_size_value, hf_window_size,
     hf_window_scalefactor, hf_checksum, hf_checksum_status, hf_urgent_pointer, hf_options, hf_option_kind,
     hf_option_len, hf_mss_val, hf_wscale_shift, hf_wscale_multiplier, hf_sack_perm, hf_sack_le, hf_sack_re,
-    hf_sack_count, hf_tsval, hf_tsecr, hf_tfo_cookie, hf_tfo_request, hf_option_data, hf_payload, hf_count
+    hf_sack_count, hf_tsval, hf_tsecr, hf_tfo_cookie, hf_tfo_request, hf_option_data, hf_payload, hf_segments,
+    hf_segment, hf_segment_count, hf_reassembled_length, hf_count
 };
 
 constexpr ValueName kOptionKinds[] = {
@@ -126,6 +131,15 @@ constinit const FieldDef kFields[] = {
     {"tcp.options.data", "Option data", FieldType::bytes, Base::none, 0, {}, "The option's value.", &kTcpProto},
     {"tcp.payload", "TCP payload", FieldType::bytes, Base::none, 0, {},
      "The data this segment carries for the program at the other end.", &kTcpProto},
+    {"tcp.segments", "Reassembled TCP Segments", FieldType::none, Base::none, 0, {},
+     "The application message below spans several segments; these are the frames it was put together from.",
+     &kTcpProto},
+    {"tcp.segment", "TCP segment", FieldType::framenum, Base::none, 0, {},
+     "A frame that carried part of the reassembled message.", &kTcpProto},
+    {"tcp.segment.count", "Segment count", FieldType::u32, Base::dec, 0, {},
+     "How many segments the message was split into.", &kTcpProto},
+    {"tcp.reassembled.length", "Reassembled TCP length", FieldType::u32, Base::dec, 0, {},
+     "Length of the whole message once its segments were put together.", &kTcpProto},
 };
 static_assert(std::size(kFields) == hf_count);
 
@@ -136,11 +150,31 @@ struct Direction {
     bool syn_seen = false;
 };
 
+// Reassembly state of one direction of a connection that carries an application protocol.
+struct Flow {
+    bool next_known = false;
+    std::uint32_t next_seq = 0;                 // relative sequence number of the next new byte
+    std::vector<std::uint8_t> pending;          // bytes of a message not complete yet
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> pending_frames;  // (frame, bytes) in order
+    std::map<std::uint32_t, std::pair<std::uint32_t, std::vector<std::uint8_t>>> held;  // seq -> (frame, bytes)
+    std::size_t held_bytes = 0;
+    std::uint64_t dropped = 0;                  // bytes given up on (gaps, limits)
+};
+
 struct Stream {
     std::uint32_t index = 0;
     Direction dir[2];      // [0]: endpoint a -> b, [1]: b -> a
-    bool window_scaling_known = false;
+    int client = -1;       // which of dir[] is the side that opened the connection
+    bool app_decided = false;
+    StreamProtocol* app = nullptr;
+    std::unique_ptr<StreamState> app_state;
+    Flow flow[2];
 };
+
+// Reassembly limits: memory for one connection stays bounded whatever it sends.
+constexpr std::size_t kMaxPending = 8u << 20;     // an unfinished message, per direction
+constexpr std::size_t kMaxHeld = 1u << 20;        // out-of-order bytes held for a gap, per direction
+constexpr std::size_t kMaxHeldSegments = 64;
 
 class Tcp final : public Dissector {
 public:
@@ -181,7 +215,8 @@ public:
                 s->index = next_index_++;
             }
         } else {
-            s = &streams_.emplace(key, Stream{next_index_++, {}, false}).first->second;
+            s = &streams_.try_emplace(key).first->second;
+            s->index = next_index_++;
         }
         Direction& fwd = s->dir[src_is_a ? 0 : 1];
         Direction& rev = s->dir[src_is_a ? 1 : 0];
@@ -272,21 +307,302 @@ public:
             layer.set_summary(sum);
         }
         (void)rst;
-        if (seg_len == 0) return;
+        int dir_index = src_is_a ? 0 : 1;
+        if (s->client < 0) s->client = (syn && ack) ? 1 - dir_index : dir_index;
+        if (seg_len == 0) {
+            if ((fin || rst) && s->app && !ctx.pinfo.in_error_packet) close_flow(ctx, *s, dir_index);
+            return;
+        }
         Tvb payload = tvb.tail(hdr_len);
         h.raw(kFields[hf_payload], hdr_len, payload.size());
         layer.close();
         if (payload.empty()) return;
-        // Application protocols register by port; the lower port is tried first.
-        std::uint32_t lo = std::min(ctx.pinfo.src_port, ctx.pinfo.dst_port);
-        std::uint32_t hi = std::max(ctx.pinfo.src_port, ctx.pinfo.dst_port);
-        if (Dissector* d = ctx.registry.find(Table::tcp_port, lo)) return d->dissect(payload, ctx);
-        if (Dissector* d = ctx.registry.find(Table::tcp_port, hi)) return d->dissect(payload, ctx);
-        ctx.data(payload);
-        ctx.pinfo.protocol = kTcpProto.short_name;
+        if (ctx.pinfo.in_error_packet) return;  // the few bytes an ICMP error quotes
+        if (!s->app_decided) decide(ctx, *s, payload, dir_index);
+        if (!s->app) {
+            ctx.data(payload);
+            ctx.pinfo.protocol = kTcpProto.short_name;
+            return;
+        }
+        Flow& flow = s->flow[dir_index];
+        if (payload.size() < seg_len) {
+            // The snapshot length cut this segment: its message cannot be put together.
+            give_up(ctx, flow, payload, "the capture cut this segment short");
+            ctx.data(payload);
+            return;
+        }
+        feed(ctx, *s, dir_index, rel_seq + (syn ? 1 : 0), payload);
+        if (fin || rst) close_flow(ctx, *s, dir_index);
     }
 
 private:
+    StreamCtx stream_ctx(Stream& s, int dir_index, Ctx& ctx) {
+        StreamCtx sc;
+        sc.stream = s.index;
+        sc.direction = dir_index == s.client ? 0 : 1;
+        sc.server_port = sc.direction == 0 ? ctx.pinfo.dst_port : ctx.pinfo.src_port;
+        sc.state = &s.app_state;
+        sc.frame = static_cast<std::uint32_t>(ctx.pinfo.frame->number);
+        return sc;
+    }
+
+    // Chooses the application protocol of a connection from its first data: a port forced
+    // with -d, else a protocol registered on the server's port, else one that recognises
+    // the bytes.
+    void decide(Ctx& ctx, Stream& s, const Tvb& first, int dir_index) {
+        s.app_decided = true;
+        StreamCtx sc = stream_ctx(s, dir_index, ctx);
+        std::uint32_t ports[2] = {std::min(ctx.pinfo.src_port, ctx.pinfo.dst_port),
+                                  std::max(ctx.pinfo.src_port, ctx.pinfo.dst_port)};
+        for (std::uint32_t p : ports)
+            if (StreamProtocol* f = ctx.registry.forced_for_port(p)) {
+                s.app = f;
+                return;
+            }
+        for (StreamProtocol* h : ctx.registry.stream_heuristics())
+            if (h->detect(first, sc)) {
+                s.app = h;
+                return;
+            }
+        for (std::uint32_t p : ports)
+            if (StreamProtocol* f = ctx.registry.stream_for_port(p)) {
+                s.app = f;
+                return;
+            }
+    }
+
+    // Takes the new bytes of one segment, in sequence order.
+    void feed(Ctx& ctx, Stream& s, int dir_index, std::uint32_t seq, Tvb payload) {
+        Flow& f = s.flow[dir_index];
+        if (!f.next_known) {
+            f.next_known = true;
+            f.next_seq = seq;
+        }
+        auto delta = static_cast<std::int32_t>(seq - f.next_seq);  // wraps correctly at 2^32
+        if (delta < 0) {
+            std::uint32_t seen = static_cast<std::uint32_t>(-static_cast<std::int64_t>(delta));
+            if (seen >= payload.size()) {
+                ctx.note(payload, 0, payload.size(), "Retransmission: these bytes were already seen in the stream");
+                ctx.info(" [TCP Retransmission]");
+                return;
+            }
+            ctx.note(payload, 0, seen, "Overlap: the start of this segment repeats bytes already seen");
+            payload = payload.tail(seen);
+            seq += seen;
+        } else if (delta > 0) {
+            // Arrived early: hold a copy until the missing bytes come (a retransmission).
+            if (f.held.size() < kMaxHeldSegments && f.held_bytes + payload.size() <= kMaxHeld) {
+                auto [it, fresh] = f.held.try_emplace(seq);
+                if (fresh) {
+                    it->second.first = static_cast<std::uint32_t>(ctx.pinfo.frame->number);
+                    it->second.second.assign(payload.bytes().begin(), payload.bytes().end());
+                    f.held_bytes += payload.size();
+                }
+                std::string msg = "Out of order: ";
+                append_uint(msg, static_cast<std::uint32_t>(delta));
+                msg += " bytes before this segment are missing; it is held until they arrive";
+                ctx.note(payload, 0, 0, msg);
+                ctx.info(" [TCP segment held: previous segment not captured yet]");
+                return;
+            }
+            // Too much held: the missing bytes are a gap that will not be filled.
+            skip_gap(ctx, f, payload, seq);
+        }
+        consume(ctx, s, dir_index, payload, static_cast<std::uint32_t>(ctx.pinfo.frame->number));
+        f.next_seq = seq + static_cast<std::uint32_t>(payload.size());
+        drain_held(ctx, s, dir_index);
+    }
+
+    // Declares the bytes between next_seq and `seq` lost: nothing is invented for them.
+    void skip_gap(Ctx& ctx, Flow& f, const Tvb& at, std::uint32_t seq) {
+        std::uint32_t missing = seq - f.next_seq;
+        std::string msg = "Gap: ";
+        append_uint(msg, missing);
+        msg += " bytes of the stream were never captured; reassembly restarts here";
+        ctx.note(at, 0, 0, msg);
+        f.dropped += missing + f.pending.size();
+        f.pending.clear();
+        f.pending_frames.clear();
+        f.next_seq = seq;
+        // Held segments before the new position are useless now.
+        while (!f.held.empty() && static_cast<std::int32_t>(f.held.begin()->first - seq) < 0) {
+            f.held_bytes -= f.held.begin()->second.second.size();
+            f.held.erase(f.held.begin());
+        }
+    }
+
+    void give_up(Ctx& ctx, Flow& f, const Tvb& at, std::string_view why) {
+        if (!f.pending.empty()) {
+            std::string msg = "Reassembly abandoned (";
+            msg += why;
+            msg += "): ";
+            append_uint(msg, f.pending.size());
+            msg += " bytes of an unfinished message dropped";
+            ctx.note(at, 0, 0, msg);
+        }
+        f.dropped += f.pending.size();
+        f.pending.clear();
+        f.pending_frames.clear();
+        f.next_known = false;
+    }
+
+    // Held segments that now continue the stream are fed in order (their messages complete
+    // in this frame, from a reassembled buffer).
+    void drain_held(Ctx& ctx, Stream& s, int dir_index) {
+        Flow& f = s.flow[dir_index];
+        while (!f.held.empty()) {
+            auto it = f.held.begin();
+            auto delta = static_cast<std::int32_t>(it->first - f.next_seq);
+            if (delta > 0) break;
+            auto [frame, bytes] = std::move(it->second);
+            std::uint32_t seq = it->first;
+            f.held_bytes -= bytes.size();
+            f.held.erase(it);
+            std::size_t skip = delta < 0 ? static_cast<std::size_t>(-static_cast<std::int64_t>(delta)) : 0;
+            if (skip >= bytes.size()) continue;
+            DataSource& src = ctx.tree.new_source();
+            src.name = "Held TCP segment";
+            src.bytes.assign(bytes.begin() + static_cast<std::ptrdiff_t>(skip), bytes.end());
+            src.frames.push_back(frame);
+            Tvb t(src.bytes, 0, static_cast<std::uint8_t>(ctx.tree.source_count()));
+            append_pending(f, t, frame);
+            complete_pending(ctx, s, dir_index, nullptr);
+            f.next_seq = seq + static_cast<std::uint32_t>(bytes.size());
+        }
+    }
+
+    static void append_pending(Flow& f, const Tvb& t, std::uint32_t frame) {
+        f.pending.insert(f.pending.end(), t.bytes().begin(), t.bytes().end());
+        if (!f.pending_frames.empty() && f.pending_frames.back().first == frame)
+            f.pending_frames.back().second += static_cast<std::uint32_t>(t.size());
+        else
+            f.pending_frames.emplace_back(frame, static_cast<std::uint32_t>(t.size()));
+    }
+
+    // Decodes every whole message in this segment's bytes; keeps the unfinished rest.
+    void consume(Ctx& ctx, Stream& s, int dir_index, const Tvb& payload, std::uint32_t frame) {
+        Flow& f = s.flow[dir_index];
+        std::size_t pos = 0;
+        if (!f.pending.empty()) {
+            append_pending(f, payload, frame);
+            // What is left after the pending messages complete lies in this frame: continue
+            // from there with the frame's own bytes.
+            std::size_t left = complete_pending(ctx, s, dir_index, &payload);
+            if (left == SIZE_MAX) return;
+            pos = payload.size() - left;
+        }
+        while (pos < payload.size() && s.app) {
+            Tvb rest = payload.tail(pos);
+            StreamCtx sc = stream_ctx(s, dir_index, ctx);
+            std::int64_t n = s.app->message_length(rest, sc);
+            if (n == StreamProtocol::kNotMine) {
+                ctx.data(rest);
+                return;
+            }
+            if (n > 0 && static_cast<std::uint64_t>(n) <= rest.size()) {
+                deliver(ctx, s, sc, rest.sub(0, static_cast<std::size_t>(n)));
+                pos += static_cast<std::size_t>(n);
+                continue;
+            }
+            append_pending(f, rest, frame);
+            ctx.info(" [TCP segment of a reassembled PDU]");
+            if (ctx.pinfo.protocol.empty() || ctx.pinfo.protocol != kTcpProto.short_name)
+                ctx.pinfo.protocol = kTcpProto.short_name;
+            return;
+        }
+    }
+
+    // Decodes whole messages from the pending buffer. Returns how many pending bytes are
+    // left if they all belong to `current` (the caller continues in the frame), SIZE_MAX if
+    // the pending buffer still holds bytes of earlier frames (or nothing is left to do).
+    std::size_t complete_pending(Ctx& ctx, Stream& s, int dir_index, const Tvb* current) {
+        Flow& f = s.flow[dir_index];
+        while (!f.pending.empty() && s.app) {
+            std::uint32_t current_bytes = 0;
+            if (current && !f.pending_frames.empty() &&
+                f.pending_frames.back().first == ctx.pinfo.frame->number)
+                current_bytes = f.pending_frames.back().second;
+            if (current && f.pending_frames.size() == 1 && current_bytes == f.pending.size()) {
+                // Only this frame's bytes are left: decode them in place.
+                std::size_t left = f.pending.size();
+                f.pending.clear();
+                f.pending_frames.clear();
+                return left;
+            }
+            StreamCtx sc = stream_ctx(s, dir_index, ctx);
+            Tvb whole(f.pending);
+            std::int64_t n = s.app->message_length(whole, sc);
+            if (n == StreamProtocol::kNotMine) {
+                give_up(ctx, f, whole, "the bytes are not a message of this protocol");
+                return SIZE_MAX;
+            }
+            if (n <= 0 || static_cast<std::uint64_t>(n) > f.pending.size()) {
+                if (f.pending.size() > kMaxPending) {
+                    give_up(ctx, f, Tvb{}, "message larger than the 8 MiB reassembly limit");
+                    ctx.data(current ? *current : Tvb{});
+                    return SIZE_MAX;
+                }
+                ctx.info(" [TCP segment of a reassembled PDU]");
+                ctx.pinfo.protocol = kTcpProto.short_name;
+                return SIZE_MAX;
+            }
+            deliver_reassembled(ctx, s, sc, f, static_cast<std::size_t>(n));
+        }
+        return f.pending.empty() ? 0 : SIZE_MAX;
+    }
+
+    // Moves the first `n` pending bytes into a "Reassembled TCP" source and decodes them.
+    void deliver_reassembled(Ctx& ctx, Stream& s, StreamCtx& sc, Flow& f, std::size_t n) {
+        DataSource& src = ctx.tree.new_source();
+        src.name = "Reassembled TCP";
+        src.bytes.assign(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        std::size_t need = n;
+        std::size_t used_pieces = 0;
+        for (auto& [frame, bytes] : f.pending_frames) {
+            if (need == 0) break;
+            src.frames.push_back(frame);
+            std::size_t take = std::min<std::size_t>(bytes, need);
+            need -= take;
+            bytes -= static_cast<std::uint32_t>(take);
+            if (bytes == 0) ++used_pieces;
+        }
+        f.pending_frames.erase(f.pending_frames.begin(), f.pending_frames.begin() + static_cast<std::ptrdiff_t>(used_pieces));
+        f.pending.erase(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        Tvb whole(src.bytes, 0, static_cast<std::uint8_t>(ctx.tree.source_count()));
+        std::size_t list = ctx.tree.open(kFields[hf_segments], whole, 0, whole.size());
+        for (std::uint32_t fr : src.frames) ctx.tree.add(kFields[hf_segment], whole, 0, 0, fr, kGenerated);
+        ctx.tree.add(kFields[hf_segment_count], whole, 0, 0, src.frames.size(), kGenerated);
+        ctx.tree.add(kFields[hf_reassembled_length], whole, 0, 0, whole.size(), kGenerated);
+        ctx.tree.close(list);
+        deliver(ctx, s, sc, whole);
+    }
+
+    void deliver(Ctx& ctx, Stream& s, StreamCtx& sc, const Tvb& msg) {
+        // Messages after the first in one segment add to the same Info column.
+        if (ctx.want_info && !ctx.pinfo.info.empty() && ctx.pinfo.protocol != kTcpProto.short_name) {
+            ctx.pinfo.info += " , ";
+        } else if (ctx.want_info) {
+            ctx.pinfo.info.clear();
+        }
+        s.app->dissect_message(msg, ctx, sc);
+        if (sc.next) {
+            // The protocol handed the connection over (HTTP 101 Switching Protocols).
+            s.app = sc.next;
+        }
+    }
+
+    // The side closed: a message that ends with the connection (an HTTP/1.0 body without a
+    // length) is complete now.
+    void close_flow(Ctx& ctx, Stream& s, int dir_index) {
+        Flow& f = s.flow[dir_index];
+        if (f.pending.empty() || !s.app) return;
+        StreamCtx sc = stream_ctx(s, dir_index, ctx);
+        sc.at_close = true;
+        Tvb whole(f.pending);
+        std::int64_t n = s.app->message_length(whole, sc);
+        if (n > 0 && static_cast<std::uint64_t>(n) <= f.pending.size()) deliver_reassembled(ctx, s, sc, f, static_cast<std::size_t>(n));
+    }
+
     static std::string flag_string(std::uint16_t flags) {
         // Wireshark's order: reserved bits, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN.
         static constexpr char kLetters[] = "RRRACEUAPRSF";
