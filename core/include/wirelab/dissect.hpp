@@ -66,6 +66,13 @@ public:
         auto it = m.find(key);
         return it == m.end() ? nullptr : it->second;
     }
+    // Dissectors called by name from another protocol (HTTP bodies and WebSocket messages to
+    // "engineio").
+    void add_named(std::string_view name, Dissector& d) { named_[std::string(name)] = &d; }
+    Dissector* find_named(std::string_view name) const {
+        auto it = named_.find(std::string(name));
+        return it == named_.end() ? nullptr : it->second;
+    }
     // Protocols by abbreviation, for `-d` and for naming.
     void add_protocol(const ProtocolDef& p) {
         protocols_.push_back(&p);
@@ -108,6 +115,7 @@ private:
     std::vector<std::unique_ptr<Dissector>> owned_;
     std::array<std::unordered_map<std::uint32_t, Dissector*>, static_cast<int>(Table::count)> tables_;
     std::vector<const ProtocolDef*> protocols_;
+    std::unordered_map<std::string, Dissector*> named_;
     mutable std::unordered_map<std::string_view, const FieldDef*> by_name_;
 };
 
@@ -127,6 +135,9 @@ struct PacketInfo {
     std::string info;           // Info column
     bool in_error_packet = false;  // inside the datagram an ICMP error quotes
     bool fragmented = false;       // this frame carries an IP fragment not yet reassembled
+    // For protocols carried inside HTTP or WebSocket (Engine.IO): how the bytes travelled.
+    enum class Carrier : std::uint8_t { none, http_request, http_response, websocket_text, websocket_binary };
+    Carrier carrier = Carrier::none;
     int ip_depth = 0;
     std::uint8_t ttl = 0;       // of the innermost IP header, for the ICMP Info column
     std::string protocols;      // "eth:ethertype:ip:tcp", frame.protocols

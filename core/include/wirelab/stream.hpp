@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "wirelab/dissect.hpp"
 
@@ -33,6 +34,9 @@ struct StreamCtx {
     StreamProtocol* next = nullptr;  // set by a protocol to hand the rest of the stream over (101 Upgrade)
     std::uint32_t frame = 0;    // the frame completing the message
     bool at_close = false;      // the sending side closed: no more bytes will come
+    // Set with `next` by HTTP's 101 response: what the new protocol needs to know.
+    std::string upgrade_uri;
+    std::string upgrade_extensions;
 
     template <class S>
     S& get() {

@@ -168,6 +168,7 @@ struct Stream {
     bool app_decided = false;
     StreamProtocol* app = nullptr;
     std::unique_ptr<StreamState> app_state;
+    std::string upgrade_uri, upgrade_extensions;  // from HTTP's 101, for WebSocket
     Flow flow[2];
 };
 
@@ -309,6 +310,15 @@ public:
         (void)rst;
         int dir_index = src_is_a ? 0 : 1;
         if (s->client < 0) s->client = (syn && ack) ? 1 - dir_index : dir_index;
+        // An ACK past bytes we never saw means the receiver got them and the capture missed
+        // them: the other direction's held segments cannot wait for a retransmission.
+        if (ack && s->app && !ctx.pinfo.in_error_packet) {
+            Flow& other = s->flow[1 - dir_index];
+            if (!other.held.empty() && static_cast<std::int32_t>(rel_ack - other.next_seq) > 0) {
+                skip_gap(ctx, other, tvb, other.held.begin()->first);
+                drain_held(ctx, *s, 1 - dir_index);
+            }
+        }
         if (seg_len == 0) {
             if ((fin || rst) && s->app && !ctx.pinfo.in_error_packet) close_flow(ctx, *s, dir_index);
             return;
@@ -343,6 +353,8 @@ private:
         sc.server_port = sc.direction == 0 ? ctx.pinfo.dst_port : ctx.pinfo.src_port;
         sc.state = &s.app_state;
         sc.frame = static_cast<std::uint32_t>(ctx.pinfo.frame->number);
+        sc.upgrade_uri = s.upgrade_uri;
+        sc.upgrade_extensions = s.upgrade_extensions;
         return sc;
     }
 
@@ -588,6 +600,9 @@ private:
         if (sc.next) {
             // The protocol handed the connection over (HTTP 101 Switching Protocols).
             s.app = sc.next;
+            s.app_state.reset();
+            s.upgrade_uri = std::move(sc.upgrade_uri);
+            s.upgrade_extensions = std::move(sc.upgrade_extensions);
         }
     }
 
@@ -595,6 +610,11 @@ private:
     // length) is complete now.
     void close_flow(Ctx& ctx, Stream& s, int dir_index) {
         Flow& f = s.flow[dir_index];
+        if (!f.held.empty()) {
+            // The side closed with bytes still missing before its held segments.
+            skip_gap(ctx, f, Tvb{}, f.held.begin()->first);
+            drain_held(ctx, s, dir_index);
+        }
         if (f.pending.empty() || !s.app) return;
         StreamCtx sc = stream_ctx(s, dir_index, ctx);
         sc.at_close = true;
