@@ -2,6 +2,7 @@
 // layer trees, -x hex, -T fields, -T json).
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct DumpOptions {
     bool header = false;
     char quote = 0;         // 0, 'd' or 's'
     bool decode_only = false;  // decode every layer, print nothing (benchmarks)
+    bool quiet = false;        // -q: no per-packet output (with -z)
+    std::vector<std::string> taps;  // -z follow,tcp,ascii,N / follow,websocket,N / flow,tcp
+    std::vector<std::pair<std::uint32_t, std::string>> decode_as;  // -d tcp.port==N,PROTO
 };
 
 // Runs the dump; returns the process exit code (0, 1 for usage errors, 2 for a damaged file).

@@ -8,6 +8,8 @@
 #include "wirelab/capture.hpp"
 #include "wirelab/decoder.hpp"
 #include "wirelab/format.hpp"
+#include "wirelab/stream.hpp"
+#include "wirelab/taps.hpp"
 
 namespace wirelab {
 
@@ -259,6 +261,29 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         cols.counts.resize(opt.fields.size());
     }
 
+    for (const auto& [port, name] : opt.decode_as) {
+        StreamProtocol* p = decoder.registry().stream_by_name(name);
+        if (!p) {
+            std::string names;
+            for (const char* n : {"http", "websocket", "dns"})
+                if (decoder.registry().stream_by_name(n)) names += names.empty() ? n : std::string(", ") + n;
+            std::fprintf(err, "wirelab dump: -d: '%s' is not a protocol wirelab can decode on a TCP port (accepted: %s)\n",
+                         name.c_str(), names.c_str());
+            return 1;
+        }
+        decoder.registry().decode_tcp_port_as(port, *p);
+    }
+    std::vector<std::unique_ptr<Tap>> taps;
+    for (const std::string& z : opt.taps) {
+        std::string error;
+        auto tap = make_tap(decoder.registry(), z, error);
+        if (!tap) {
+            std::fprintf(err, "wirelab dump: -z: %s\n", error.c_str());
+            return 1;
+        }
+        taps.push_back(std::move(tap));
+    }
+
     bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;
     std::string buf;
     buf.reserve(kFlushAt * 2);
@@ -282,7 +307,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
                                  ? cap->interfaces()[frame.interface].link_type
                                  : kLinkEthernet;
         decoder.decode(frame, link, tree, pinfo, want_info);
-        if (!opt.decode_only) {
+        for (auto& tap : taps) tap->packet(tree, frame, pinfo);
+        if (!opt.decode_only && !opt.quiet) {
             switch (opt.format) {
                 case DumpOptions::Format::fields: fields_line(buf, cols, tree, frame, opt); break;
                 case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, n == 1); break;
@@ -307,6 +333,7 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         }
     }
     if (opt.format == DumpOptions::Format::json) buf += "\n]\n";
+    for (auto& tap : taps) tap->report(buf);
     flush(buf, out);
     std::fflush(out);
     if (cap->error()) {
@@ -327,6 +354,11 @@ constexpr const char* kDumpUsage =
     "  -e FIELD       a field to print with -T fields (Wireshark's names: ip.src, tcp.srcport...)\n"
     "  -E separator=S|aggregator=S|occurrence=f|l|a|header=y|n|quote=d|s|n\n"
     "  -c N           stop after N packets\n"
+    "  -z follow,tcp,ascii,N | follow,tcp,hex,N   the bytes of TCP stream N, as tshark prints them\n"
+    "  -z follow,websocket,N                      the WebSocket messages of TCP stream N\n"
+    "  -z flow,tcp    a ladder diagram of the TCP segments (add -q to print only the diagram)\n"
+    "  -q             no per-packet lines (with -z)\n"
+    "  -d tcp.port==N,PROTO   decode TCP port N as PROTO (http, websocket)\n"
     "  -n             no name resolution (wirelab never resolves names; accepted for tshark users)\n"
     "  -G fields      list every field wirelab decodes\n"
     "Example: wirelab dump -r captures/http_loopback.pcapng -T fields -e ip.src -e tcp.dstport\n";
@@ -393,6 +425,29 @@ bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err) {
                 std::fprintf(err, "wirelab dump: -c needs a positive number of packets, not '%s'\n", v);
                 return false;
             }
+        } else if (a == "-z") {
+            const char* v = need(i, "-z");
+            if (!v) return false;
+            opt.taps.emplace_back(v);
+        } else if (a == "-q") {
+            opt.quiet = true;
+        } else if (a == "-d") {
+            // tshark's form: tcp.port==N,PROTO
+            const char* v = need(i, "-d");
+            if (!v) return false;
+            std::string_view d = v;
+            std::size_t eq = d.find("=="), comma = d.find(',');
+            unsigned long port = 0;
+            char* end = nullptr;
+            if (d.substr(0, 8) == "tcp.port" && eq == 8 && comma != std::string_view::npos && comma > eq + 2) {
+                std::string num(d.substr(eq + 2, comma - eq - 2));
+                port = std::strtoul(num.c_str(), &end, 10);
+            }
+            if (!end || *end || port == 0 || port > 65535) {
+                std::fprintf(err, "wirelab dump: -d needs tcp.port==PORT,PROTOCOL (for example tcp.port==8000,http), not '%s'\n", v);
+                return false;
+            }
+            opt.decode_as.emplace_back(static_cast<std::uint32_t>(port), std::string(d.substr(comma + 1)));
         } else if (a == "-V") {
             opt.verbose = true;
         } else if (a == "-x") {
