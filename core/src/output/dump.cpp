@@ -232,12 +232,6 @@ void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& fram
 }  // namespace
 
 int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
-    CaptureError cerr;
-    auto cap = CaptureFile::open(opt.file, cerr);
-    if (!cap) {
-        std::fprintf(err, "wirelab dump: %s\n", cerr.message().c_str());
-        return 2;
-    }
     Decoder decoder;
     Columns cols;
     if (opt.format == DumpOptions::Format::fields) {
@@ -282,6 +276,14 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
             return 1;
         }
         taps.push_back(std::move(tap));
+    }
+
+    // Arguments are checked before the file is opened, so a typo is reported as such.
+    CaptureError cerr;
+    auto cap = CaptureFile::open(opt.file, cerr);
+    if (!cap) {
+        std::fprintf(err, "wirelab dump: %s\n", cerr.message().c_str());
+        return 2;
     }
 
     bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;

@@ -387,8 +387,10 @@ private:
     void feed(Ctx& ctx, Stream& s, int dir_index, std::uint32_t seq, Tvb payload) {
         Flow& f = s.flow[dir_index];
         if (!f.next_known) {
+            // After a captured SYN the stream's first byte is relative 1; without one, the
+            // first segment seen is where the stream starts for us.
             f.next_known = true;
-            f.next_seq = seq;
+            f.next_seq = s.dir[dir_index].syn_seen ? 1 : seq;
         }
         auto delta = static_cast<std::int32_t>(seq - f.next_seq);  // wraps correctly at 2^32
         if (delta < 0) {

@@ -1,0 +1,364 @@
+// Application layer: the HTTP and WebSocket codecs, TCP stream reassembly feeding them, and
+// stream following, on annotated bytes and on real captures checked against tshark.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "packet_builder.hpp"
+#include "wirelab/capture.hpp"
+#include "wirelab/decoder.hpp"
+#include "wirelab/format.hpp"
+#include "wirelab/http.hpp"
+#include "wirelab/taps.hpp"
+#include "wirelab/websocket.hpp"
+
+namespace {
+
+using namespace wirelab;
+
+// Decodes a sequence of frames with one decoder (so connection state carries over) and
+// keeps, per frame, each field's values joined as tshark prints them.
+struct Session {
+    Decoder decoder;
+    std::vector<std::map<std::string, std::string>> frames;
+    std::vector<std::vector<std::string>> notes;
+
+    void add(const std::vector<std::uint8_t>& bytes) {
+        Frame f;
+        f.number = frames.size() + 1;
+        f.data = bytes;
+        f.wire_len = static_cast<std::uint32_t>(bytes.size());
+        Tree tree;
+        PacketInfo pinfo;
+        decoder.decode(f, kLinkEthernet, tree, pinfo, true);
+        std::map<std::string, std::string> values;
+        std::vector<std::string> n;
+        for (const Node& node : tree.nodes()) {
+            std::string v;
+            append_field_value(v, tree, f, node);
+            std::string& cell = values[std::string(node.field->abbrev)];
+            if (!cell.empty()) cell += ',';
+            cell += v;
+            if (node.flags & kHasText) n.emplace_back(tree.text_of(node));
+        }
+        frames.push_back(std::move(values));
+        notes.push_back(std::move(n));
+    }
+    std::string get(std::size_t frame, const std::string& field) const {
+        auto& m = frames.at(frame - 1);
+        auto it = m.find(field);
+        return it == m.end() ? "" : it->second;
+    }
+    bool noted(std::size_t frame, std::string_view text) const {
+        for (const auto& s : notes.at(frame - 1))
+            if (s.find(text) != std::string::npos) return true;
+        return false;
+    }
+};
+
+std::string run(const std::string& cmd) {
+    std::string out;
+    std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+    REQUIRE(p);
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p.get())) > 0) out.append(buf, n);
+    return out;
+}
+
+std::string shared(const std::string& rel) { return std::string(WIRELAB_SHARED_CAPTURES) + "/" + rel; }
+
+}  // namespace
+
+TEST_CASE("HTTP request head parses into method, URI, version and headers", "[codec][http]") {
+    std::string req = "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: 127.0.0.1:3000\r\n"
+                      "Connection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\nextra";
+    http::Message m;
+    auto r = http::parse_head(req, m);
+    REQUIRE(r.status == http::Status::complete);
+    CHECK(m.is_request);
+    CHECK(m.method == "GET");
+    CHECK(m.uri == "/socket.io/?EIO=4&transport=polling");
+    CHECK(m.version == "HTTP/1.1");
+    CHECK(m.header("host") == "127.0.0.1:3000");
+    CHECK(m.header_has_token("Connection", "upgrade"));
+    CHECK(m.head_length == req.size() - 5);
+    // Every prefix is incomplete, never an error.
+    for (std::size_t n = 0; n < m.head_length; ++n) {
+        http::Message part;
+        INFO("prefix " << n);
+        CHECK(http::parse_head(std::string_view(req).substr(0, n), part).status == http::Status::incomplete);
+    }
+}
+
+TEST_CASE("HTTP errors name the problem and the status a server should send", "[codec][http]") {
+    http::Message m;
+    auto bad = http::parse_head("GET / HTTP/1.1\r\nNo colon here\r\n\r\n", m);
+    CHECK(bad.status == http::Status::error);
+    CHECK(bad.error.find("header line without a name") != std::string::npos);
+    http::Limits small;
+    small.max_head = 64;
+    auto big = http::parse_head("GET / HTTP/1.1\r\nX-Long: " + std::string(100, 'a') + "\r\n\r\n", m, small);
+    CHECK(big.status == http::Status::error);
+    CHECK(big.http_status == 431);
+    auto bad_method = http::parse_head("G(T / HTTP/1.1\r\n\r\n", m);
+    CHECK(bad_method.status == http::Status::error);
+    std::string err;
+    std::uint64_t len = 0;
+    REQUIRE(http::parse_head("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n", m).status == http::Status::complete);
+    http::body_kind(m, "GET", len, err);
+    CHECK(err.find("invalid Content-Length") != std::string::npos);
+}
+
+TEST_CASE("HTTP body framing follows RFC 9112 section 6.3", "[codec][http]") {
+    http::Message m;
+    std::uint64_t len = 0;
+    std::string err;
+    REQUIRE(http::parse_head("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", m).status == http::Status::complete);
+    CHECK(http::body_kind(m, "GET", len, err) == http::BodyKind::length);
+    CHECK(len == 5);
+    CHECK(http::body_kind(m, "HEAD", len, err) == http::BodyKind::none);
+    REQUIRE(http::parse_head("HTTP/1.0 200 OK\r\n\r\n", m).status == http::Status::complete);
+    CHECK(http::body_kind(m, "GET", len, err) == http::BodyKind::until_close);
+    REQUIRE(http::parse_head("HTTP/1.1 204 No Content\r\n\r\n", m).status == http::Status::complete);
+    CHECK(http::body_kind(m, "GET", len, err) == http::BodyKind::none);
+    REQUIRE(http::parse_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", m).status ==
+            http::Status::complete);
+    CHECK(http::body_kind(m, "", len, err) == http::BodyKind::chunked);
+}
+
+TEST_CASE("chunked bodies are scanned, split anywhere, and decoded", "[codec][http]") {
+    std::string body = "4\r\nWiki\r\n6;ext=1\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nTrailer: x\r\n\r\nNEXT";
+    std::size_t encoded = 0;
+    std::vector<http::Chunk> chunks;
+    REQUIRE(http::scan_chunked(body, encoded, &chunks).status == http::Status::complete);
+    CHECK(encoded == body.size() - 4);
+    std::string plain;
+    http::dechunk(body, chunks, plain);
+    CHECK(plain == "Wikipedia in \r\n\r\nchunks.");
+    for (std::size_t n = 0; n < encoded; ++n) {
+        std::size_t e = 0;
+        INFO("prefix " << n);
+        CHECK(http::scan_chunked(std::string_view(body).substr(0, n), e).status == http::Status::incomplete);
+    }
+    std::size_t e = 0;
+    CHECK(http::scan_chunked("zz\r\n", e).status == http::Status::error);
+    CHECK(http::scan_chunked("3\r\nabcd\r\n", e).status == http::Status::error);
+}
+
+TEST_CASE("WebSocket frames encode and parse at every length boundary", "[codec][websocket]") {
+    for (std::size_t n : {0u, 1u, 125u, 126u, 127u, 128u, 65535u, 65536u, 70000u}) {
+        std::vector<std::uint8_t> payload(n);
+        for (std::size_t i = 0; i < n; ++i) payload[i] = static_cast<std::uint8_t>(i * 7);
+        for (bool masked : {false, true}) {
+            std::vector<std::uint8_t> out;
+            std::array<std::uint8_t, 4> key{0x12, 0x34, 0x56, 0x78};
+            ws::encode_frame(out, ws::kBinary, payload, true, masked ? std::optional(key) : std::nullopt);
+            ws::FrameHeader h;
+            REQUIRE(ws::parse_header(out, h) == ws::Parse::complete);
+            CHECK(h.payload_length == n);
+            CHECK(h.length_code == (n <= 125 ? n : n <= 65535 ? 126u : 127u));
+            CHECK(h.header_length == 2u + (n > 125 ? (n > 65535 ? 8u : 2u) : 0u) + (masked ? 4u : 0u));
+            CHECK(out.size() == h.header_length + n);
+            std::vector<std::uint8_t> back(out.begin() + static_cast<std::ptrdiff_t>(h.header_length), out.end());
+            if (masked) ws::apply_mask(back, h.mask);
+            CHECK(back == payload);
+            // A header cut anywhere is incomplete.
+            for (std::size_t cut = 0; cut < static_cast<std::size_t>(h.header_length); ++cut)
+                CHECK(ws::parse_header(std::span(out).first(cut), h) == ws::Parse::incomplete);
+        }
+    }
+}
+
+TEST_CASE("WebSocket handshake key, frame rules and UTF-8", "[codec][websocket]") {
+    // RFC 6455 section 1.3's example.
+    CHECK(ws::accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    ws::FrameHeader h;
+    h.opcode = ws::kText;
+    h.masked = true;
+    CHECK_FALSE(ws::check_frame(h, true, false, false));
+    h.masked = false;
+    CHECK(ws::check_frame(h, true, false, false)->code == ws::kProtocolError);  // unmasked client frame
+    h.opcode = 3;
+    CHECK(ws::check_frame(h, false, false, false)->reason.find("reserved opcode") != std::string::npos);
+    h.opcode = ws::kPing;
+    h.payload_length = 126;
+    CHECK(ws::check_frame(h, false, false, false));
+    h.payload_length = 0;
+    h.fin = false;
+    CHECK(ws::check_frame(h, false, false, false));  // fragmented control frame
+    h.fin = true;
+    h.rsv2 = true;
+    CHECK(ws::check_frame(h, false, false, true));
+    h = {};
+    h.opcode = ws::kContinuation;
+    CHECK(ws::check_frame(h, false, false, false));  // nothing to continue
+    const std::uint8_t close_bad[] = {0x03, 0xed};   // 1005 may not be sent
+    CHECK(ws::check_close_payload(close_bad));
+    const std::uint8_t close_ok[] = {0x03, 0xe8, 'b', 'y', 'e'};
+    CHECK_FALSE(ws::check_close_payload(close_ok));
+
+    auto utf8 = [](std::initializer_list<int> b) {
+        std::vector<std::uint8_t> v;
+        for (int x : b) v.push_back(static_cast<std::uint8_t>(x));
+        return v;
+    };
+    CHECK(ws::valid_utf8(utf8({'h', 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80})));
+    CHECK_FALSE(ws::valid_utf8(utf8({0xc0, 0xaf})));        // overlong
+    CHECK_FALSE(ws::valid_utf8(utf8({0xed, 0xa0, 0x80})));  // surrogate
+    CHECK_FALSE(ws::valid_utf8(utf8({0xf4, 0x90, 0x80, 0x80})));  // past U+10FFFF
+    CHECK_FALSE(ws::valid_utf8(utf8({0xe2, 0x82})));        // cut short
+    // Fail-fast: the validator rejects at the first impossible byte, before the message ends.
+    ws::Utf8Validator v;
+    CHECK(v.feed(utf8({'a', 'b'})));
+    CHECK_FALSE(v.feed(utf8({0xed, 0xa0})));
+}
+
+TEST_CASE("an HTTP request split over three segments decodes in the frame that completes it",
+          "[core][tcp][http][reassembly]") {
+    using test::TcpSeg;
+    Session s;
+    s.add(test::tcp_frame({1, 2, 40000, 8000, 1000, 0, 0x02, ""}));            // SYN
+    s.add(test::tcp_frame({2, 1, 8000, 40000, 5000, 1001, 0x12, ""}));        // SYN, ACK
+    s.add(test::tcp_frame({1, 2, 40000, 8000, 1001, 5001, 0x10, ""}));        // ACK
+    s.add(test::tcp_frame({1, 2, 40000, 8000, 1001, 5001, 0x18, "GET /cha"}));
+    s.add(test::tcp_frame({1, 2, 40000, 8000, 1009, 5001, 0x18, "t HTTP/1.1\r\nHost: lab\r\n"}));
+    s.add(test::tcp_frame({1, 2, 40000, 8000, 1032, 5001, 0x18, "\r\n"}));
+    CHECK(s.get(4, "http.request.method").empty());
+    CHECK(s.get(5, "http.request.method").empty());
+    CHECK(s.get(6, "http.request.method") == "GET");
+    CHECK(s.get(6, "http.request.uri") == "/chat");
+    CHECK(s.get(6, "http.host") == "lab");
+    CHECK(s.get(6, "tcp.segment") == "4,5,6");
+    CHECK(s.get(6, "tcp.reassembled.length") == "33");
+    // The response, pipelined with a second response in the same segment.
+    s.add(test::tcp_frame({2, 1, 8000, 40000, 5001, 1034, 0x18,
+                           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"}));
+    CHECK(s.get(7, "http.response.code") == "200,404");
+    CHECK(s.get(7, "http.request_in") == "6");
+}
+
+TEST_CASE("out-of-order segments wait for the gap; retransmissions are not decoded twice",
+          "[core][tcp][reassembly]") {
+    Session s;
+    s.add(test::tcp_frame({1, 2, 40001, 8000, 100, 0, 0x02, ""}));
+    s.add(test::tcp_frame({2, 1, 8000, 40001, 900, 101, 0x12, ""}));
+    // The second half arrives first.
+    s.add(test::tcp_frame({1, 2, 40001, 8000, 117, 901, 0x18, "Host: a\r\n\r\n"}));
+    CHECK(s.noted(3, "held until they arrive"));
+    CHECK(s.get(3, "http.request.method").empty());
+    s.add(test::tcp_frame({1, 2, 40001, 8000, 101, 901, 0x18, "GET / HTTP/1.1\r\n"}));
+    // Frame 4 fills the gap: the request completes there, from both frames.
+    CHECK(s.get(4, "http.request.method") == "GET");
+    CHECK(s.get(4, "http.host") == "a");
+    // The same bytes again are a retransmission.
+    s.add(test::tcp_frame({1, 2, 40001, 8000, 101, 901, 0x18, "GET / HTTP/1.1\r\n"}));
+    CHECK(s.get(5, "http.request.method").empty());
+    CHECK(s.noted(5, "Retransmission"));
+}
+
+TEST_CASE("a gap the receiver acknowledged is reported, never filled in", "[core][tcp][reassembly]") {
+    Session s;
+    s.add(test::tcp_frame({1, 2, 40002, 8000, 100, 0, 0x02, ""}));
+    s.add(test::tcp_frame({2, 1, 8000, 40002, 900, 101, 0x12, ""}));
+    s.add(test::tcp_frame({1, 2, 40002, 8000, 101, 901, 0x18, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"}));
+    // 20 bytes (a whole request) are never captured; the next request is held...
+    s.add(test::tcp_frame({1, 2, 40002, 8000, 149, 901, 0x18, "GET /c HTTP/1.1\r\n\r\n"}));
+    CHECK(s.get(4, "http.request.uri").empty());
+    // ...until the server acknowledges past the gap: it got bytes the capture missed.
+    s.add(test::tcp_frame({2, 1, 8000, 40002, 901, 168, 0x10, ""}));
+    CHECK(s.noted(5, "Gap: 20 bytes of the stream were never captured"));
+    CHECK(s.get(5, "http.request.uri") == "/c");
+}
+
+TEST_CASE("an unfinished message cannot grow memory without limit", "[core][tcp][reassembly]") {
+    Session s;
+    s.add(test::tcp_frame({1, 2, 40003, 8000, 100, 0, 0x02, ""}));
+    s.add(test::tcp_frame({2, 1, 8000, 40003, 900, 101, 0x12, ""}));
+    std::string head = "POST / HTTP/1.1\r\nContent-Length: 100000000\r\n\r\n";
+    std::uint32_t seq = 101;
+    s.add(test::tcp_frame({1, 2, 40003, 8000, seq, 901, 0x18, head}));
+    seq += static_cast<std::uint32_t>(head.size());
+    std::string chunk(60000, 'x');
+    bool dropped = false;
+    for (int i = 0; i < 160 && !dropped; ++i) {
+        s.add(test::tcp_frame({1, 2, 40003, 8000, seq, 901, 0x18, chunk}));
+        seq += static_cast<std::uint32_t>(chunk.size());
+        dropped = s.noted(s.frames.size(), "8 MiB reassembly limit");
+    }
+    CHECK(dropped);
+}
+
+TEST_CASE("real captures: chunked, pipelined, WebSocket fragments and compression", "[core][http][websocket]") {
+    auto fields = [](const std::string& file, const std::string& args) {
+        return run(std::string(WIRELAB_BIN) + " dump -r " + file + " -T fields " + args);
+    };
+    std::string chunked = fields(shared("http/http_chunked_response.pcap"), "-e http.chunk_size -e http.response.code");
+    CHECK(chunked.find("1024,1024,1024") != std::string::npos);
+    CHECK(chunked.find("885,0\t200") != std::string::npos);
+    std::string frag = fields(shared("websocket/ws_fragmented_binary.pcap"),
+                              "-e websocket.fragment -e websocket.reassembled.length");
+    CHECK(frag.find("\t") != std::string::npos);
+    std::string deflate = fields(shared("websocket/ws_permessage_deflate.pcap"), "-e websocket.payload.text");
+    CHECK(deflate.find("Hello\n") != std::string::npos);
+    CHECK(deflate.find("Hello2\n") != std::string::npos);
+    std::string accept = fields(shared("websocket/ws_bad_accept_header.pcap"), "-e http.sec_websocket_accept.status");
+    CHECK(accept.find('0') != std::string::npos);
+    std::string good = fields(shared("websocket/ws_ping_pong_text_close.pcap"), "-e http.sec_websocket_accept.status");
+    CHECK(good.find('1') != std::string::npos);
+    CHECK(good.find('0') == std::string::npos);
+}
+
+TEST_CASE("follow tcp prints exactly what tshark prints", "[core][follow]") {
+    for (std::string file : {shared("http/http_pipelined.pcap"), shared("tcp/tcp_sack_fast_retx_http.pcap"),
+                             shared("tcp/tcp_netcat_session.pcapng"), std::string(WIRELAB_REPO_DIR) + "/captures/http_get_loopback.pcapng"}) {
+        for (std::string mode : {"ascii", "hex"}) {
+            std::string z = " -q -z follow,tcp," + mode + ",0";
+            INFO(file << z);
+            std::string mine = run(std::string(WIRELAB_BIN) + " dump -r " + file + z);
+            std::string theirs = run("tshark -n -r " + file + z + " 2>/dev/null");
+            CHECK(!mine.empty());
+            CHECK(mine == theirs);
+        }
+    }
+}
+
+TEST_CASE("follow websocket lists the messages in order", "[core][follow][websocket]") {
+    std::string out = run(std::string(WIRELAB_BIN) + " dump -r " + shared("websocket/ws_ping_pong_text_close.pcap") +
+                          " -q -z follow,websocket,0");
+    auto ping = out.find("ping (4 bytes)");
+    auto text = out.find("text (11 bytes): Hello Zeek!");
+    auto reply = out.find("text (12 bytes): Hello there!");
+    auto close = out.find("close 1000");
+    REQUIRE(ping != std::string::npos);
+    REQUIRE(text != std::string::npos);
+    REQUIRE(reply != std::string::npos);
+    REQUIRE(close != std::string::npos);
+    CHECK(ping < text);
+    CHECK(text < reply);
+    CHECK(reply < close);
+}
+
+TEST_CASE("flow tcp draws the handshake as a ladder", "[core][flow]") {
+    std::string out = run(std::string(WIRELAB_BIN) + " dump -r " + shared("tcp/tcp_handshake.pcapng") + " -q -z flow,tcp");
+    auto syn = out.find("SYN   ");
+    auto synack = out.find("SYN, ACK");
+    CHECK(syn < synack);
+    CHECK(out.find("-------------------->|") != std::string::npos);
+    CHECK(out.find("|<--------------------") != std::string::npos);
+    CHECK(out.find("Seq = 0 Ack = 1") != std::string::npos);
+}
+
+TEST_CASE("-d forces HTTP on a port and bad -z/-d arguments are named", "[core][cli]") {
+    std::string out = run(std::string(WIRELAB_BIN) + " dump -r " + shared("websocket/ws_midstream_no_handshake.pcap") +
+                          " -d tcp.port==12345,http 2>&1");
+    CHECK(!out.empty());
+    std::string bad = run(std::string(WIRELAB_BIN) + " dump -r x -z follow,udp 2>&1");
+    CHECK(bad.find("accepted: follow,tcp,ascii,N") != std::string::npos);
+    std::string badd = run(std::string(WIRELAB_BIN) + " dump -r x -d udp.port==1,http 2>&1");
+    CHECK(badd.find("-d needs tcp.port==PORT,PROTOCOL") != std::string::npos);
+}
