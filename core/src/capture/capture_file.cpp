@@ -2,7 +2,7 @@
 // view into the map, so reading a multi-gigabyte file copies nothing.
 //
 // pcap:   https://www.tcpdump.org/manpages/pcap-savefile.5.html, draft-ietf-opsawg-pcap
-// pcapng: draft-ietf-opsawg-pcapng (section numbers below are from draft -03)
+// pcapng: draft-ietf-opsawg-pcapng (section numbers below are that draft's)
 //
 // Where the formats leave room for judgement, wirelab does what tshark 4.0 (wiretap) does: it
 // stops where tshark reports a file as "damaged" or "cut short", and reads what tshark reads.
@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -36,7 +36,7 @@ constexpr std::uint64_t kPcapRecordHeaderLen = 16;
 constexpr std::uint32_t kByteOrderMagic = 0x1a2b3c4d;
 constexpr std::int64_t kNsPerSec = 1'000'000'000;
 
-// pcapng block types (draft-ietf-opsawg-pcapng section 11.1).
+// pcapng block types (draft-ietf-opsawg-pcapng, "Block Type Codes").
 enum BlockType : std::uint32_t {
     kBlockSectionHeader = 0x0A0D0D0A,  // the same in both byte orders
     kBlockInterface = 1,
@@ -88,6 +88,11 @@ const BlockRule* find_rule(std::uint32_t type) {
     return nullptr;
 }
 
+std::string with_article(std::string_view noun) {
+    const bool vowel = !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+    return (vowel ? "an " : "a ") + std::string(noun);
+}
+
 std::string block_name(std::uint32_t type) {
     if (const BlockRule* rule = find_rule(type)) return std::string(rule->name);
     char buf[32];
@@ -95,7 +100,7 @@ std::string block_name(std::uint32_t type) {
     return buf;
 }
 
-// Option codes (draft-ietf-opsawg-pcapng sections 4.2, 4.1, 4.2 of each block).
+// Option codes: the common ones (section 3.5) and those of the Interface Description Block (4.2).
 constexpr std::uint16_t kOptEndOfOpt = 0;
 constexpr std::uint16_t kOptComment = 1;
 constexpr std::uint16_t kOptIfName = 2;
@@ -225,7 +230,8 @@ std::string plural(std::uint64_t n, std::string_view one, std::string_view many)
 
 std::unique_ptr<CaptureFile> CaptureFile::open(const std::string& path, CaptureError& err) {
     err = CaptureError{path, 0, {}};
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below anyway).
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         err.what = std::string("cannot open: ") + std::strerror(errno);
         return nullptr;
@@ -254,7 +260,8 @@ std::unique_ptr<CaptureFile> CaptureFile::open(const std::string& path, CaptureE
         return nullptr;
     }
     // MAP_PRIVATE + PROT_READ: nothing can write through the map, and pages come straight from
-    // the page cache. The descriptor is not needed once the map exists.
+    // the page cache. The descriptor is not needed once the map exists. (As with any map, a file
+    // cut shorter by someone else while it is open makes later reads past the cut fault.)
     void* map = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_PRIVATE, fd, 0);
     const int map_errno = errno;
     ::close(fd);
@@ -431,8 +438,8 @@ bool CaptureFile::check_block(std::uint64_t at, std::uint32_t type, std::uint64_
         return fail(at, "block total length " + std::to_string(total) +
                             " is too small: every pcapng block has at least 12 bytes");
     if (rule && total < rule->min_length)
-        return fail(at, "block total length " + std::to_string(total) + " is too small for a " +
-                            std::string(rule->name) + " (at least " + std::to_string(rule->min_length) + " bytes)");
+        return fail(at, "block total length " + std::to_string(total) + " is too small: " + with_article(rule->name) +
+                            " has at least " + std::to_string(rule->min_length) + " bytes");
     if (total % 4 != 0)
         return fail(at, "block total length " + std::to_string(total) + " is not a multiple of 4");
     const std::uint64_t remain = size_ - at;
@@ -518,6 +525,8 @@ bool CaptureFile::read_packet_block(std::uint32_t type, std::uint64_t at, std::u
     if (type == kBlockSimplePacket) {
         // No interface id, no timestamp, no captured length: it belongs to the section's first
         // interface and holds min(original length, snaplen) bytes, never more than the block.
+        // (tshark 4.0 calls a block too short for that min() damaged, and one with bytes left
+        // over a length mismatch; wirelab keeps the bytes the block holds in both cases.)
         if (section_interfaces == 0)
             return fail(at, "simple packet block before any interface description block in this section");
         wire = r.u32(at + 8);
