@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Records the benchmark capture, bench/out/loopback-1m.pcapng: 1,000,000 packets of real
+# traffic on the loopback interface (127.0.0.1 and ::1 only), captured with dumpcap.
+#
+#   bench/record.sh                 records it unless it already exists with enough packets
+#   bench/record.sh --force         records it again
+#   bench/record.sh --packets N --out FILE   a capture of another size (quick checks)
+#
+# Needs root (or CAP_NET_RAW) for dumpcap, python3 and curl. Takes under a minute on 2 cores
+# (about 35 s). The traffic runs in rounds until dumpcap has the packets; in each round these
+# run at the same time:
+#   - HTTP (tcp/18080): python3 HTTP/1.1 server (bench/traffic.py) on 127.0.0.1 and ::1;
+#     curl loads a page and its objects (HTML, CSS, JS, JSON, images up to 48 KB) over
+#     parallel keep-alive connections, polls a JSON API opening a new connection per request
+#     (handshake, request, response, close), and polls it over IPv6 keep-alive;
+#   - bulk TCP (tcp/18081): a 50 MB upload between two python3 processes;
+#   - UDP (udp/18053): DNS-like queries (20..80 bytes) and answers (60..600 bytes);
+#   - UDP over IPv6 (udp/18054): a one-way telemetry stream (80..1200 bytes).
+# The TCP sockets that send data in bulk (the HTTP server's, the uploader's) set TCP_MAXSEG
+# 1460 and write at most one segment per send(), so segments are Ethernet-sized (loopback's
+# MTU is 65536); the interfaces themselves are never changed.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+out="$here/out/loopback-1m.pcapng"
+want=1000000
+force=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) force=1 ;;
+    --packets) want="$2"; shift ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "record.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
+  esac
+  shift
+done
+
+say() { printf 'record.sh: %s\n' "$*" >&2; }
+
+count_packets() { capinfos -M -c -T -r "$1" 2>/dev/null | awk -F'\t' 'NR==1{print $2+0}'; }
+
+if [ "$force" = 0 ] && [ -f "$out" ]; then
+  have="$(count_packets "$out" || echo 0)"
+  if [ "${have:-0}" -ge "$want" ]; then
+    say "$out exists with $have packets (use --force to record it again)"
+    exit 0
+  fi
+fi
+
+for tool in dumpcap capinfos python3 curl; do
+  command -v "$tool" >/dev/null 2>&1 || { say "needs $tool"; exit 1; }
+done
+
+HTTP=18080 BULK=18081 UDPQ=18053 UDPS=18054
+if command -v ss >/dev/null 2>&1 && {
+     ss -Htan "( sport = :$HTTP or sport = :$BULK )" 2>/dev/null | grep -q LISTEN ||
+     ss -Huan "( sport = :$UDPQ or sport = :$UDPS )" 2>/dev/null | grep -q .; }; then
+  say "ports $HTTP/$BULK (tcp) or $UDPQ/$UDPS (udp) are in use; stop what uses them first"
+  exit 1
+fi
+
+mkdir -p "$(dirname "$out")"
+tmp="$(mktemp -d)"
+server="" cap="" gens=()
+cleanup() {
+  local p
+  for p in "${gens[@]}" $cap $server; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+python3 "$here/traffic.py" make-site "$tmp/site"
+python3 "$here/traffic.py" http-server "$HTTP" "$tmp/site" >"$tmp/server.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do
+  curl -s -o /dev/null "http://127.0.0.1:$HTTP/index.html" && \
+    curl -s -o /dev/null "http://[::1]:$HTTP/index.html" && break
+  sleep 0.1
+done
+
+filter="tcp port $HTTP or tcp port $BULK or udp port $UDPQ or udp port $UDPS"
+# -c stops at exactly $want packets; -a is a safety net if the traffic stops early.
+dumpcap -i lo -B 256 -f "$filter" -c "$want" -a duration:900 -w "$tmp/cap.pcapng" \
+  2>"$tmp/dumpcap.log" &
+cap=$!
+for _ in $(seq 100); do grep -q '^Capturing on' "$tmp/dumpcap.log" && break; sleep 0.1; done
+sleep 0.5
+if ! kill -0 "$cap" 2>/dev/null || ! grep -q '^Capturing on' "$tmp/dumpcap.log"; then
+  cat "$tmp/dumpcap.log" >&2
+  say "dumpcap could not capture on lo (it needs root or CAP_NET_RAW)"
+  exit 1
+fi
+say "capturing $want packets on lo ($filter)"
+
+start=$SECONDS
+round=0
+while kill -0 "$cap" 2>/dev/null; do
+  round=$((round + 1))
+  [ "$round" -le 40 ] || { say "the traffic did not reach $want packets in 40 rounds"; exit 1; }
+  u="http://127.0.0.1:$HTTP"
+  gens=()
+  # Page loads: 7 objects each, 6 parallel keep-alive connections.
+  objects="{index.html,style.css,app.js,api/items.json,img/logo.png,img/photo.jpg,img/icon.png}"
+  curl -s -Z --parallel-max 6 "$u/$objects?r=$round&n=[1-400]" >/dev/null 2>&1 &
+  gens+=($!)
+  # API polling, a new connection per request.
+  curl -s -H 'Connection: close' "$u/api/status.json?r=$round&n=[1-2000]" >/dev/null 2>&1 &
+  gens+=($!)
+  # API polling over IPv6 keep-alive.
+  curl -s "http://[::1]:$HTTP/api/{status,items}.json?r=$round&n=[1-1500]" >/dev/null 2>&1 &
+  gens+=($!)
+  python3 "$here/traffic.py" bulk "$BULK" 50000000 "$round" &
+  gens+=($!)
+  python3 "$here/traffic.py" udp "$UDPQ" 22000 "$round" &
+  gens+=($!)
+  python3 "$here/traffic.py" udp-stream "$UDPS" 10000 "$round" &
+  gens+=($!)
+  # Wait for this round's traffic, or for dumpcap to have all the packets.
+  while kill -0 "$cap" 2>/dev/null; do
+    alive=0
+    for p in "${gens[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 1 ] || break
+    sleep 0.2
+  done
+  say "round $round done ($((SECONDS - start)) s)"
+done
+for p in "${gens[@]}"; do kill "$p" 2>/dev/null || true; done
+gens=()
+wait "$cap" || true
+cap=""
+
+tr '\r' '\n' <"$tmp/dumpcap.log" | grep -E 'captured|dropped' >&2 || true
+have="$(count_packets "$tmp/cap.pcapng" || echo 0)"
+if [ "${have:-0}" -lt "$want" ]; then
+  say "captured only ${have:-0} packets, wanted $want"
+  exit 1
+fi
+if tr '\r' '\n' <"$tmp/dumpcap.log" | grep -E 'dropped' | grep -qvE ': [0-9]+/0 '; then
+  say "warning: dumpcap dropped packets (see above); the capture still has $have packets"
+fi
+mv "$tmp/cap.pcapng" "$out"
+say "wrote $out: $have packets in $((SECONDS - start)) s"
+capinfos -c -d -u -z "$out" | sed 's/^/  /' >&2

@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's raw times (bench/out/raw.tsv) into the Markdown results table.
+
+Speed is the median elapsed time of the runs, as packets per second and as a ratio against
+the reference tool timed in the same run; memory is the largest peak RSS of the runs.
+"""
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+# Targets from the benchmark issue.
+DECODE_VS_FLOOR = 1.5      # decode every layer, no output: at most 1.5x the floor's time
+SUMMARY_VS_TCPDUMP = 1.0   # summary lines: at least tcpdump's packets/s
+FIELDS_VS_TSHARK = 25.0    # -T fields: at least 25x tshark's packets/s
+VERBOSE_VS_TSHARK = 10.0   # -V: at least 10x tshark's packets/s
+RSS_LIMIT_MIB = 64.0       # every wirelab mode, on the 1M-packet file
+
+
+def sh(*cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return (r.stdout + r.stderr).strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def load(raw):
+    runs = {}
+    with open(raw) as f:
+        next(f)
+        for line in f:
+            name, run, sec, _time_e, rss, status = line.rstrip("\n").split("\t")
+            runs.setdefault(name, []).append((float(sec), int(rss), int(status)))
+    return runs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for opt in ("raw", "mix", "file", "packets", "runs", "wirelab", "same-fields", "fields",
+                "load"):
+        ap.add_argument("--" + opt, required=True)
+    a = ap.parse_args()
+    packets = int(a.packets)
+    runs = load(a.raw)
+
+    def med(name):
+        ok = [s for s, _, st in runs.get(name, []) if st == 0]
+        return statistics.median(ok) if ok else None
+
+    def failed(name):
+        return any(st != 0 for _, _, st in runs.get(name, [])) or med(name) is None
+
+    def rss_mib(name):
+        r = [m for _, m, _ in runs.get(name, [])]
+        return max(r) / 1024 if r else None
+
+    def pps(name, n=packets):
+        t = med(name)
+        return n / t if t else None
+
+    def fmt_pps(v):
+        if v is None:
+            return "-"
+        if v >= 1e6:
+            return "%.2fM" % (v / 1e6)
+        return "%.0fk" % (v / 1e3)
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rel = os.path.relpath(a.file, root) if a.file.startswith(root) else a.file
+    commit = sh("git", "-C", root, "rev-parse", "--short", "HEAD")
+    dirty = sh("git", "-C", root, "status", "--porcelain", "--", "core")
+    size_mb = os.path.getsize(a.file) / 1e6
+
+    missed = []
+    rows = []
+
+    def verdict(ok, what):
+        if ok is None:
+            missed.append(what + " (command failed)")
+            return "**FAILED**"
+        if not ok:
+            missed.append(what)
+            return "**MISSED**"
+        return "PASS"
+
+    def row(what, name, cmd, ratio="", target="", result=""):
+        t = med(name)
+        rows.append("| %s | `%s` | %s | %s | %s | %s | %s | %s |" % (
+            what, cmd, "%.2f" % t if t else "failed", fmt_pps(pps(name)),
+            "%.1f" % rss_mib(name) if rss_mib(name) is not None else "-", ratio, target, result))
+
+    def speed_ratio(name, ref):
+        if failed(name) or failed(ref):
+            return None
+        return med(ref) / med(name)
+
+    # Floor and decode-only: time ratio.
+    row("read every packet (floor)", "floor", "pcap_floor F", "reference")
+    r = None if failed("wl_decode") or failed("floor") else med("wl_decode") / med("floor")
+    row("decode every layer, no output", "wl_decode", "wirelab dump -r F --decode-only",
+        "%.2fx the floor's time" % r if r else "-", "at most %.1fx" % DECODE_VS_FLOOR,
+        verdict(None if r is None else r <= DECODE_VS_FLOOR, "decode-only vs floor"))
+    # Summary lines.
+    row("summary lines", "tcpdump_summary", "TZ=UTC tcpdump -nn -r F", "reference")
+    row("summary lines", "tshark_summary", "tshark -n -r F", "reference (for information)")
+    r = speed_ratio("wl_summary", "tcpdump_summary")
+    r2 = speed_ratio("wl_summary", "tshark_summary")
+    row("summary lines", "wl_summary", "wirelab dump -r F",
+        ("%.2fx tcpdump's packets/s" % r if r else "-") + (", %.1fx tshark's" % r2 if r2 else ""),
+        "at least %.0fx tcpdump" % SUMMARY_VS_TCPDUMP,
+        verdict(None if r is None else r >= SUMMARY_VS_TCPDUMP, "summary vs tcpdump"))
+    # Fields.
+    row("`-T fields`, link to transport", "tshark_fields", "tshark -n -r F -T fields -e ...",
+        "reference")
+    r = speed_ratio("wl_fields", "tshark_fields")
+    row("`-T fields`, link to transport", "wl_fields", "wirelab dump -r F -T fields -e ...",
+        "%.1fx tshark's packets/s" % r if r else "-", "at least %.0fx" % FIELDS_VS_TSHARK,
+        verdict(None if r is None else r >= FIELDS_VS_TSHARK, "-T fields vs tshark"))
+    # Verbose.
+    row("`-V` layer tree", "tshark_verbose", "tshark -n -r F -V", "reference")
+    r = speed_ratio("wl_verbose", "tshark_verbose")
+    row("`-V` layer tree", "wl_verbose", "wirelab dump -r F -V",
+        "%.1fx tshark's packets/s" % r if r else "-", "at least %.0fx" % VERBOSE_VS_TSHARK,
+        verdict(None if r is None else r >= VERBOSE_VS_TSHARK, "-V vs tshark"))
+
+    mem_rows = []
+    for name, mode in (("wl_decode", "decode every layer, no output"),
+                       ("wl_summary", "summary lines"), ("wl_fields", "`-T fields`"),
+                       ("wl_verbose", "`-V`")):
+        m = rss_mib(name)
+        mem_rows.append("| %s | %d | %s | under %.0f MiB | %s |" % (
+            mode, packets, "%.1f" % m if m is not None else "-", RSS_LIMIT_MIB,
+            verdict(None if m is None or failed(name) else m < RSS_LIMIT_MIB,
+                    "peak RSS of %s" % name)))
+    m100 = rss_mib("wl_decode_100k")
+    if m100 is not None:
+        mem_rows.append("| decode every layer, first 100,000 packets (`-c 100000`) | 100000 | "
+                        "%.1f | (for comparison) | |" % m100)
+    ref_rss = {n: rss_mib(n) for n in ("tcpdump_summary", "tshark_summary", "tshark_fields",
+                                        "tshark_verbose")}
+
+    mix = []
+    with open(a.mix) as f:
+        for line in f:
+            what, n = line.rstrip("\n").split("\t")
+            mix.append((what, int(n)))
+
+    tshark_v = sh("tshark", "--version").splitlines()[:1]
+    tcpdump_v = " / ".join(sh("tcpdump", "--version").splitlines()[:2])
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    out = []
+    out.append("## wirelab benchmark results\n")
+    out.append("- date: %s" % now)
+    out.append("- machine: %s cores (`nproc`), %s, %.1f GiB RAM, Linux %s" % (
+        sh("nproc") or "?", cpu_model(), mem_total_gib(), platform.release()))
+    out.append("- load average (1, 5, 15 min) before / after the timed runs: %s" % a.load)
+    out.append("- tools: %s; %s" % (tshark_v[0] if tshark_v else "tshark ?", tcpdump_v))
+    out.append("- wirelab: `%s`, commit %s%s" % (
+        os.path.relpath(a.wirelab, root) if a.wirelab.startswith(root) else a.wirelab,
+        commit or "?", " plus uncommitted changes in core/" if dirty else ""))
+    out.append("- capture: F = `%s`, %d packets, %.0f MB" % (rel, packets, size_mb))
+    out.append("- mix: " + "; ".join("%s: %d (%.1f%%)" % (w, n, 100.0 * n / packets)
+                                      for w, n in mix if not w.startswith("tcp SYN")) +
+               "; TCP connections (SYNs): " + "; ".join(str(n) for w, n in mix
+                                                        if w.startswith("tcp SYN")))
+    out.append("- runs: %s per command, taking turns; median elapsed time, largest peak RSS; "
+               "stdout to /dev/null; the file is in the page cache" % a.runs)
+    out.append("- `-e ...` is `%s`" % a.fields.strip())
+    out.append("- wirelab's `-T fields` output is identical to tshark's on the first 100,000 "
+               "packets: %s\n" % a.same_fields)
+    out.append("| measurement | command | median s | packets/s | peak RSS MiB | ratio | target | result |")
+    out.append("|---|---|---:|---:|---:|---|---|---|")
+    out.extend(rows)
+    out.append("")
+    out.append("Peak memory of wirelab (`/usr/bin/time` max RSS; the capture file is "
+               "memory-mapped, so pages of it that are resident count):\n")
+    out.append("| wirelab mode | packets | peak RSS MiB | target | result |")
+    out.append("|---|---:|---:|---|---|")
+    out.extend(mem_rows)
+    out.append("")
+    out.append("Reference tools' peak RSS: " + ", ".join(
+        "%s %.0f MiB" % (n.replace("_", " "), v) for n, v in ref_rss.items() if v is not None) + ".")
+    out.append("")
+    if missed:
+        out.append("**MISSED: %s**" % "; ".join(missed))
+    else:
+        out.append("All targets met.")
+    print("\n".join(out))
+    if missed:
+        print("bench: MISSED: " + "; ".join(missed), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# wirelab's benchmark: times `wirelab dump` against tshark, `tcpdump -nn -r` and a plain
+# libpcap read loop (the floor) on the same 1M-packet loopback capture, in the same run.
+# `./wirelab bench` builds wirelab into build/ and runs this.
+#
+#   bench/run.sh [--runs N] [--wirelab BIN] [--file F] [--force-record]
+#
+#   --runs N         timed runs per command (default 3); the table shows the median time and
+#                    the largest peak RSS of the N runs
+#   --wirelab BIN    the wirelab binary (default build/bin/wirelab)
+#   --file F         another capture instead of bench/out/loopback-1m.pcapng (not recorded)
+#   --force-record   record the capture again (bench/record.sh --force)
+#
+# Each run is `/usr/bin/time -f '%e %M'` (elapsed seconds, max RSS KiB) with stdout sent to
+# /dev/null; its elapsed time is also taken with bash's microsecond clock ($EPOCHREALTIME),
+# finer than %e's 10 ms steps. The commands take turns: run 1 of every command, then run 2,
+# and so on. The table goes to stdout and to bench/out/results.md, the raw times to
+# bench/out/raw.tsv. A missed target prints MISSED; the script still finishes (it is a
+# benchmark, not a test).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+outdir="$here/out"
+runs=3
+wirelab="$root/build/bin/wirelab"
+file=""
+force_record=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift ;;
+    --wirelab) wirelab="$2"; shift ;;
+    --file) file="$2"; shift ;;
+    --force-record) force_record=1 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
+  esac
+  shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs needs a positive number" >&2; exit 1; }
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+for tool in tshark tcpdump capinfos cc python3; do
+  command -v "$tool" >/dev/null 2>&1 || { say "needs $tool"; exit 1; }
+done
+[ -x /usr/bin/time ] || { say "needs /usr/bin/time (Debian package 'time')"; exit 1; }
+[ -x "$wirelab" ] || { say "no wirelab binary at $wirelab (build first: ./wirelab bench)"; exit 1; }
+wirelab="$(cd "$(dirname "$wirelab")" && pwd)/$(basename "$wirelab")"
+mkdir -p "$outdir/logs"
+
+# 1. The capture.
+if [ -z "$file" ]; then
+  file="$outdir/loopback-1m.pcapng"
+  if [ "$force_record" = 1 ]; then "$here/record.sh" --force; else "$here/record.sh"; fi
+fi
+[ -f "$file" ] || { say "no capture $file"; exit 1; }
+packets="$(capinfos -M -c -T -r "$file" | awk -F'\t' 'NR==1{print $2+0}')"
+
+# 2. The floor.
+cc -O2 -Wall -o "$outdir/pcap_floor" "$here/pcap_floor.c" -lpcap
+
+"$wirelab" dump -r "$file" -c 5 >/dev/null \
+  || { say "$wirelab dump -r $file -c 5 fails; nothing to measure"; exit 1; }
+
+# The capture's mix (not timed).
+mix="$outdir/mix.tsv"
+: >"$mix"
+for f in "tcp port 18080 and ip" "tcp port 18080 and ip6" "tcp port 18081" "udp port 18053" \
+         "udp port 18054"; do
+  printf '%s\t%s\n' "$f" "$(tcpdump -nn -r "$file" "$f" 2>/dev/null | wc -l)" >>"$mix"
+done
+printf 'tcp SYN (connections)\t%s\n' \
+  "$(tcpdump -nn -r "$file" '(ip and tcp[13] & 0x12 == 2) or (ip6 and tcp and ip6[53] & 0x12 == 2)' \
+      2>/dev/null | wc -l)" >>"$mix"
+
+# 3. The commands. name<TAB>command words separated by \x1f (so arguments may hold spaces).
+fields=(-e frame.number -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.seq -e tcp.ack
+        -e tcp.stream -e tcp.len -e udp.srcport -e udp.dstport)
+names=() cmds=()
+add() { local name="$1"; shift; names+=("$name"); cmds+=("$(printf '%s\x1f' "$@")"); }
+add floor           "$outdir/pcap_floor" "$file"
+add wl_decode       "$wirelab" dump -r "$file" --decode-only
+add tcpdump_summary env TZ=UTC tcpdump -nn -r "$file"
+add tshark_summary  tshark -n -r "$file"
+add wl_summary      "$wirelab" dump -r "$file"
+add tshark_fields   tshark -n -r "$file" -T fields "${fields[@]}"
+add wl_fields       "$wirelab" dump -r "$file" -T fields "${fields[@]}"
+add tshark_verbose  tshark -n -r "$file" -V
+add wl_verbose      "$wirelab" dump -r "$file" -V
+
+# Does wirelab print the same fields as tshark? (the first 100,000 packets; not timed)
+same_fields="no (first differences: bench/out/fields-diff.txt)"
+"$wirelab" dump -r "$file" -c 100000 -T fields "${fields[@]}" >"$outdir/fields.wirelab" \
+  2>/dev/null || true
+tshark -n -r "$file" -c 100000 -T fields "${fields[@]}" >"$outdir/fields.tshark" 2>/dev/null || true
+if cmp -s "$outdir/fields.wirelab" "$outdir/fields.tshark"; then
+  same_fields="yes"
+  rm -f "$outdir/fields-diff.txt"
+else
+  diff "$outdir/fields.tshark" "$outdir/fields.wirelab" | head -n 40 >"$outdir/fields-diff.txt" || true
+fi
+rm -f "$outdir/fields.wirelab" "$outdir/fields.tshark"
+
+# Memory against file length: decode-only on the first 100,000 packets (not timed).
+raw="$outdir/raw.tsv"
+printf 'name\trun\tseconds\ttime_e\trss_kib\tstatus\n' >"$raw"
+timeit() {  # name run command...
+  local name="$1" run="$2"; shift 2
+  local t="$outdir/time.out" status=0 t0 t1 e rss sec
+  t0=$EPOCHREALTIME
+  /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$outdir/logs/$name.stderr" || status=$?
+  t1=$EPOCHREALTIME
+  read -r e rss < <(tail -n 1 "$t")
+  # %e has 10 ms steps; the same interval from bash's microsecond clock is what the table uses.
+  sec="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$sec" "$e" "$rss" "$status" >>"$raw"
+  awk -v n="$name" -v r="$run" -v s="$sec" -v m="$rss" -v st="$status" 'BEGIN {
+    printf "  %-16s run %s: %7.2f s %8.1f MiB%s\n", n, r, s, m / 1024, st ? "  (exit status " st ")" : "" }' >&2
+}
+
+cat "$file" >/dev/null   # into the page cache: every command reads it from memory
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  say "warning: load average $load_start on $(nproc) cores: other work competes with the timings"
+fi
+say "capture $file: $packets packets; $runs runs of ${#names[@]} commands"
+timeit wl_decode_100k 1 "$wirelab" dump -r "$file" --decode-only -c 100000
+for run in $(seq "$runs"); do
+  for i in "${!names[@]}"; do
+    IFS=$'\x1f' read -r -a argv <<<"${cmds[$i]}"
+    timeit "${names[$i]}" "$run" "${argv[@]}"
+  done
+done
+
+# 4. The table.
+python3 "$here/report.py" --raw "$raw" --mix "$mix" --file "$file" --packets "$packets" \
+  --runs "$runs" --wirelab "$wirelab" --same-fields "$same_fields" \
+  --load "$load_start / $(cut -d' ' -f1-3 /proc/loadavg)" \
+  --fields "$(printf '%s ' "${fields[@]}")" >"$outdir/results.md"
+cat "$outdir/results.md"
+say "table written to $outdir/results.md (raw times: $raw)"
