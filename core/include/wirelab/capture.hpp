@@ -47,6 +47,9 @@ struct Frame {
     std::uint32_t interface = 0;     // index into CaptureFile::interfaces() (all sections)
     std::uint64_t file_offset = 0;   // where the record starts, for error messages
     std::string_view comment;        // first opt_comment of an EPB, if any (view into the file)
+    // pcapng blocks that are not packets but that tshark lists as frames (custom blocks,
+    // systemd journal entries): `data` is their content and they have no link layer.
+    std::uint32_t block_type = 0;    // 0 for packets, else the pcapng block type
 };
 
 // What went wrong with a file: it names the file, the offset and the problem.

@@ -387,6 +387,7 @@ bool CaptureFile::next_pcap(Frame& frame) {
     frame.interface = 0;
     frame.file_offset = at;
     frame.comment = {};
+    frame.block_type = 0;
     pos_ = at + kPcapRecordHeaderLen + caplen;
     return true;
 }
@@ -422,7 +423,20 @@ bool CaptureFile::next_pcapng(Frame& frame) {
         default:
             // Statistics, decryption secrets, custom and unknown blocks carry no packets; the
             // total length is enough to step over them (section 3.1).
-            if (const BlockRule* rule = find_rule(type); rule && rule->tshark_frame) ++count_;
+            if (const BlockRule* rule = find_rule(type); rule && rule->tshark_frame) {
+                // tshark lists these blocks as frames of their own; so does wirelab, so that
+                // frame numbers and counts agree. A custom block's content follows its
+                // Private Enterprise Number.
+                ++count_;
+                const std::uint64_t skip = (type == kBlockCustom || type == kBlockCustomNoCopy) ? 12 : 8;
+                frame = Frame{};
+                frame.number = count_;
+                frame.block_type = type;
+                frame.file_offset = at;
+                frame.data = Bytes(map_ + at + skip, static_cast<std::size_t>(length - skip - 4));
+                frame.wire_len = static_cast<std::uint32_t>(frame.data.size());
+                return true;
+            }
             break;
         }
     }
@@ -574,6 +588,7 @@ bool CaptureFile::read_packet_block(std::uint32_t type, std::uint64_t at, std::u
     frame.interface = global_if;
     frame.file_offset = at;
     frame.comment = comment;
+    frame.block_type = 0;
     return true;
 }
 

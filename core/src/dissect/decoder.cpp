@@ -2,6 +2,8 @@
 // (number, time, lengths, interface) before any byte of it is decoded.
 #include "wirelab/decoder.hpp"
 
+#include <cstdio>
+
 #include "wirelab/format.hpp"
 
 namespace wirelab {
@@ -77,20 +79,23 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     pinfo.clear();
     pinfo.frame = &frame;
     pinfo.link_type = link_type;
-    if (first_) {
-        first_ts_ = prev_ts_ = frame.ts_ns;
-        first_ = false;
+    // Blocks that are not packets have no time of their own.
+    if (frame.block_type == 0) {
+        if (first_) {
+            first_ts_ = prev_ts_ = frame.ts_ns;
+            first_ = false;
+        }
+        pinfo.rel_ns = frame.ts_ns - first_ts_;
+        pinfo.delta_ns = frame.ts_ns - prev_ts_;
+        prev_ts_ = frame.ts_ns;
     }
-    pinfo.rel_ns = frame.ts_ns - first_ts_;
-    pinfo.delta_ns = frame.ts_ns - prev_ts_;
-    prev_ts_ = frame.ts_ns;
 
     Tvb tvb(frame.data);
     tvb.set_reported_size(frame.wire_len);
     Ctx ctx{registry_, tree, pinfo, want_info};
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
     tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);
-    tree.add(kFields[hf_encap_type], tvb, 0, 0, link_type, kGenerated);
+    if (frame.block_type == 0) tree.add(kFields[hf_encap_type], tvb, 0, 0, link_type, kGenerated);
     tree.add(kFields[hf_time_epoch], tvb, 0, 0, static_cast<std::uint64_t>(frame.ts_ns), kGenerated);
     tree.add(kFields[hf_time_delta], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.delta_ns), kGenerated);
     tree.add(kFields[hf_time_relative], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.rel_ns), kGenerated);
@@ -119,7 +124,18 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     pinfo.protocols = "frame";
     pinfo.protocol = {};
 
-    if (Dissector* d = registry_.find(Table::link_type, link_type)) {
+    if (frame.block_type != 0) {
+        // A pcapng block that is not a packet (a custom block): its content, as data.
+        std::string msg = "pcapng block of type ";
+        char hex[16];
+        std::snprintf(hex, sizeof hex, "0x%08x", frame.block_type);
+        msg += hex;
+        msg += ": not a packet, its content is shown as data";
+        ctx.note(tvb, 0, 0, msg);
+        pinfo.protocols.clear();
+        ctx.data(tvb);
+        if (want_info) pinfo.info = msg;
+    } else if (Dissector* d = registry_.find(Table::link_type, link_type)) {
         d->dissect(tvb, ctx);
     } else {
         std::string msg = "Link type ";
