@@ -8,6 +8,8 @@ void register_eth(Registry& r);
 void register_ip(Registry& r);
 void register_tcp(Registry& r);
 void register_udp(Registry& r);
+void register_engineio(Registry& r);
+void register_socketio(Registry& r);
 }  // namespace proto
 
 void register_all_protocols(Registry& r) {
@@ -15,6 +17,8 @@ void register_all_protocols(Registry& r) {
     proto::register_ip(r);
     proto::register_tcp(r);
     proto::register_udp(r);
+    proto::register_engineio(r);
+    proto::register_socketio(r);
 }
 
 }  // namespace wirelab
