@@ -1,8 +1,12 @@
 // The `wirelab` program: subcommands for decoding captures and (later) the labs and viewer.
 // The launcher script ./wirelab at the repository root builds this and passes its arguments on.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <unistd.h>
+#include <vector>
 
 #include "wirelab/decoder.hpp"
 #include "wirelab/dump.hpp"
@@ -15,6 +19,7 @@ constexpr const char* kUsage =
     "  dump -r FILE [options]   decode a capture file, tshark style (wirelab dump --help)\n"
     "  dump -G fields           list every protocol field wirelab decodes\n"
     "  lab list                 list the labs\n"
+    "  view [FILE]              open the packet viewer (wirelab view --help)\n"
     "  help                     this text\n"
     "Example: wirelab dump -r captures/http_get_loopback.pcapng -V\n";
 
@@ -43,6 +48,23 @@ int lab_command(int argc, char** argv) {
     return 1;
 }
 
+// `wirelab view`: the viewer is its own program (it links Dear ImGui and OpenGL), built beside
+// this one as wirelab-view; this process becomes it.
+int view_command(int argc, char** argv) {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string viewer = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string(argv[0]);
+    viewer = viewer.substr(0, viewer.rfind('/') + 1) + "wirelab-view";
+    std::vector<char*> args{viewer.data()};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    ::execv(viewer.c_str(), args.data());
+    std::fprintf(stderr, "wirelab view: cannot run %s: %s\n(it is built only when the Debian packages libimgui-dev, "
+                 "libglfw3-dev, libstb-dev and libgl-dev are installed; run ./wirelab view to set them up)\n",
+                 viewer.c_str(), std::strerror(errno));
+    return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +81,7 @@ int main(int argc, char** argv) {
         return wirelab::run_dump(opt, stdout, stderr);
     }
     if (cmd == "lab") return lab_command(argc - 2, argv + 2);
+    if (cmd == "view") return view_command(argc, argv);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
         std::fputs(kUsage, stdout);
         return 0;

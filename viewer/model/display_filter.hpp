@@ -1,0 +1,38 @@
+// The display filter as the viewer uses it: a thin adapter over the core filter engine
+// (wirelab/filter.hpp), so that the filter bar, the filter pass and the tests have one type
+// to hold. Built without the engine (WIRELAB_HAVE_FILTER_ENGINE unset: its sources are not in
+// core yet), it understands a small subset: field or protocol names, `==`, `!=`, `contains`
+// against a field's printed value, `and`/`or`/`not` and parentheses.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "wirelab/capture.hpp"
+#include "wirelab/dissect.hpp"
+#include "wirelab/filter.hpp"
+#include "wirelab/tree.hpp"
+
+namespace wirelab::viewer {
+
+class DisplayFilter {
+public:
+    DisplayFilter();  // the empty filter: every packet passes
+    // Compiles `text`; on error returns nothing and says where (column, 1-based) and why.
+    static std::optional<DisplayFilter> compile(std::string_view text, const Registry& reg, FilterError& err);
+    bool match(const Tree& tree, const Frame& frame) const;
+    bool empty() const;
+    const std::string& text() const { return text_; }
+    // Whether the full engine is behind this adapter (the Help window says so).
+    static bool full_engine();
+
+    struct Impl;
+
+private:
+    std::string text_;
+    std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace wirelab::viewer

@@ -1,0 +1,53 @@
+// Live capture through libpcap: packets from a network interface go into an in-memory capture
+// that the list shows as they arrive. Opening an interface needs the right to open a raw
+// socket; without it the error says exactly that and how to get it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "model/capture_data.hpp"
+
+namespace wirelab::viewer {
+
+struct InterfaceInfo {
+    std::string name;         // "eth0", "lo", "any"
+    std::string description;  // libpcap's, or the addresses it has
+    bool loopback = false;
+};
+
+// The interfaces libpcap can open. Empty with `err` set if it cannot list them.
+std::vector<InterfaceInfo> list_interfaces(std::string& err);
+
+class LiveCapture {
+public:
+    LiveCapture() = default;
+    ~LiveCapture();
+    LiveCapture(const LiveCapture&) = delete;
+    LiveCapture& operator=(const LiveCapture&) = delete;
+
+    // Opens `iface` and starts capturing into a new CaptureData (returned). nullptr and a
+    // message in `err` on failure: no permission, no such interface, interface down.
+    std::shared_ptr<CaptureData> start(const std::string& iface, const Registry& reg, std::string& err);
+    void stop();  // stops capturing; the packets stay
+    bool running() const { return running_.load(); }
+    const std::string& interface() const { return iface_; }
+
+private:
+    void run();
+    void* pcap_ = nullptr;  // pcap_t*, kept out of the header
+    std::shared_ptr<CaptureData> data_;
+    ArenaBytes* arena_ = nullptr;
+    std::uint32_t link_type_ = 1;
+    std::string iface_;
+    std::atomic<bool> running_{false}, stop_{false};
+    std::thread thread_;
+};
+
+// The message for a capture that was refused for lack of permission.
+std::string capture_permission_help(const std::string& iface, const std::string& pcap_error);
+
+}  // namespace wirelab::viewer

@@ -1,0 +1,173 @@
+// The packet index (see packet_index.hpp).
+#include "model/packet_index.hpp"
+
+#include <algorithm>
+#include <zlib.h>
+
+namespace wirelab::viewer {
+
+namespace {
+constexpr std::uint32_t kBlockPackets = 256;
+// The list shows new rows at this pace while a big file is indexed or a live capture runs.
+constexpr auto kPublishEvery = std::chrono::milliseconds(100);
+constexpr std::uint16_t kTooMany = 0xffff;  // id shared by everything past 65535 distinct names
+}  // namespace
+
+std::uint32_t StringTable::intern(std::string_view s) {
+    auto it = ids_.find(std::string(s));
+    if (it != ids_.end()) return it->second;
+    std::uint32_t id = static_cast<std::uint32_t>(strings_.pending());
+    if (!strings_.push_back(std::string(s))) return 0;
+    ids_.emplace(std::string(s), id);
+    return id;
+}
+
+PacketIndex::PacketIndex(const Registry& reg) {
+    f_tcp_stream_ = reg.field("tcp.stream");
+    f_tcp_flags_ = reg.field("tcp.flags");
+    f_truncated_ = &expert_truncated_field();
+    // Id 0 of every table is the empty string, for packets that have no such column.
+    addresses_.intern("");
+    protocols_.intern("");
+    paths_.intern("");
+    last_publish_ = std::chrono::steady_clock::now();
+}
+
+void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t data_offset, const Tree& tree,
+                      const PacketInfo& pinfo) {
+    PacketRecord r;
+    r.data_offset = data_offset;
+    r.ts_ns = frame.ts_ns;
+    r.wire_len = frame.wire_len;
+    r.cap_len = static_cast<std::uint32_t>(frame.data.size());
+    // The Source and Destination columns: network addresses if there are any, else link ones.
+    const Address& src = pinfo.net_src.kind != Address::Kind::none ? pinfo.net_src : pinfo.dl_src;
+    const Address& dst = pinfo.net_dst.kind != Address::Kind::none ? pinfo.net_dst : pinfo.dl_dst;
+    r.src = src.kind == Address::Kind::none ? 0 : addresses_.intern(src.str());
+    r.dst = dst.kind == Address::Kind::none ? 0 : addresses_.intern(dst.str());
+    r.src_port = static_cast<std::uint16_t>(pinfo.src_port);
+    r.dst_port = static_cast<std::uint16_t>(pinfo.dst_port);
+    std::uint32_t proto = protocols_.intern(pinfo.protocol);
+    r.protocol = proto > kTooMany ? kTooMany : static_cast<std::uint16_t>(proto);
+    std::uint32_t path = paths_.intern(pinfo.protocols);
+    r.path = path > kTooMany ? kTooMany : static_cast<std::uint16_t>(path);
+    r.link_type = static_cast<std::uint16_t>(link_type > 0xffff ? 0xffff : link_type);
+    r.interface = static_cast<std::uint8_t>(frame.interface > 255 ? 255 : frame.interface);
+    if (!frame.comment.empty()) r.flags |= kRecComment;
+    for (const Node& n : tree.nodes()) {
+        if (n.flags & kMalformed) r.flags |= kRecMalformed;
+        if (n.field == f_truncated_) r.flags |= kRecTruncated;
+        if (n.field == f_tcp_stream_ && r.tcp_stream == kNoStream) {
+            r.tcp_stream = static_cast<std::uint32_t>(n.value);
+            r.flags |= kRecTcp;
+        }
+        if (n.field == f_tcp_flags_) {
+            // RFC 9293 section 3.1: FIN 0x01, SYN 0x02, RST 0x04.
+            if (n.value & 0x01) r.flags |= kRecFin;
+            if (n.value & 0x02) r.flags |= kRecSyn;
+            if (n.value & 0x04) r.flags |= kRecRst;
+        }
+    }
+    if (records_.pending() == 0) first_ts_.store(frame.ts_ns, std::memory_order_release);
+    if (!records_.push_back(r)) return;
+    if (pending_count_ == 0) pending_first_ = records_.pending() - 1;
+    pending_.append(pinfo.info);
+    pending_.push_back('\0');
+    if (++pending_count_ == kBlockPackets) flush_info();
+}
+
+void PacketIndex::flush_info() {
+    if (pending_count_ == 0) return;
+    auto b = std::make_shared<InfoBlock>();
+    b->first = pending_first_;
+    b->count = pending_count_;
+    b->raw_size = static_cast<std::uint32_t>(pending_.size());
+    uLongf n = compressBound(static_cast<uLong>(pending_.size()));
+    b->deflated.resize(n);
+    // Level 1: the index pass must keep up with decoding; the ratio is nearly the same.
+    if (compress2(b->deflated.data(), &n, reinterpret_cast<const Bytef*>(pending_.data()),
+                  static_cast<uLong>(pending_.size()), 1) != Z_OK) {
+        n = 0;
+        b->raw_size = 0;
+    }
+    b->deflated.resize(n);
+    b->deflated.shrink_to_fit();
+    info_bytes_.fetch_add(n + sizeof(InfoBlock), std::memory_order_relaxed);
+    {
+        std::lock_guard<std::mutex> lock(blocks_mutex_);
+        blocks_.push_back(std::move(b));
+    }
+    pending_.clear();
+    pending_count_ = 0;
+}
+
+void PacketIndex::publish() {
+    flush_info();
+    // Strings first: a reader that sees a record must find the names it refers to.
+    addresses_.publish();
+    protocols_.publish();
+    paths_.publish();
+    records_.publish();
+    last_publish_ = std::chrono::steady_clock::now();
+}
+
+void PacketIndex::maybe_publish() {
+    if ((records_.pending() & 63) != 0) return;  // the clock is read every 64 packets
+    if (records_.pending() - records_.size() >= 4096 || std::chrono::steady_clock::now() - last_publish_ >= kPublishEvery)
+        publish();
+}
+
+std::shared_ptr<const InfoBlock> PacketIndex::info_block(std::size_t i) const {
+    std::lock_guard<std::mutex> lock(blocks_mutex_);
+    auto it = std::upper_bound(blocks_.begin(), blocks_.end(), i,
+                               [](std::size_t v, const std::shared_ptr<const InfoBlock>& b) { return v < b->first; });
+    if (it == blocks_.begin()) return nullptr;
+    --it;
+    if (i >= (*it)->first + (*it)->count) return nullptr;
+    return *it;
+}
+
+std::size_t PacketIndex::memory() const {
+    return records_.memory() + info_bytes_.load(std::memory_order_relaxed);
+}
+
+std::string_view InfoCache::get(const PacketIndex& index, std::size_t i) {
+    ++clock_;
+    for (Entry& e : entries_) {
+        if (i >= e.block->first && i < e.block->first + e.block->count) {
+            e.used = clock_;
+            std::size_t k = i - e.block->first;
+            std::string_view text(e.text);
+            std::size_t a = e.starts[k], b = text.find('\0', a);
+            return text.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
+        }
+    }
+    std::shared_ptr<const InfoBlock> block = index.info_block(i);
+    if (!block) return {};
+    constexpr std::size_t kEntries = 16;
+    if (entries_.size() == kEntries) {
+        auto lru = std::min_element(entries_.begin(), entries_.end(),
+                                    [](const Entry& a, const Entry& b) { return a.used < b.used; });
+        entries_.erase(lru);
+    }
+    Entry e;
+    e.block = block;
+    e.text.resize(block->raw_size);
+    uLongf n = block->raw_size;
+    if (block->raw_size == 0 || uncompress(reinterpret_cast<Bytef*>(e.text.data()), &n, block->deflated.data(),
+                                           static_cast<uLong>(block->deflated.size())) != Z_OK) {
+        e.text.assign(block->count, '\0');  // unreadable block: empty Info texts
+    }
+    e.starts.reserve(block->count);
+    std::uint32_t start = 0;
+    for (std::uint32_t k = 0; k < block->count; ++k) {
+        e.starts.push_back(start);
+        std::size_t end = e.text.find('\0', start);
+        start = end == std::string::npos ? static_cast<std::uint32_t>(e.text.size()) : static_cast<std::uint32_t>(end + 1);
+    }
+    e.used = clock_;
+    entries_.push_back(std::move(e));
+    return get(index, i);
+}
+
+}  // namespace wirelab::viewer

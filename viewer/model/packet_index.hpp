@@ -1,0 +1,190 @@
+// The packet index: everything the packet list shows about every packet, computed once by a
+// background pass in file order (decoding is stateful: TCP stream numbers, relative sequence
+// numbers and reassembly need the packets before), kept in 48 bytes a packet plus its Info
+// text compressed in blocks. Addresses, Protocol column names and protocol paths are interned.
+//
+// One thread writes (the indexer or the live capture), any number read: records and strings
+// become visible to readers only when publish() says so, and never move afterwards.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "model/packet_bytes.hpp"
+#include "wirelab/capture.hpp"
+#include "wirelab/dissect.hpp"
+#include "wirelab/tree.hpp"
+
+namespace wirelab::viewer {
+
+// A vector that one thread appends to while others read what was published. Elements live in
+// fixed chunks, so they never move.
+template <class T>
+class ChunkedVector {
+public:
+    static constexpr std::size_t kChunkBits = 14;
+    static constexpr std::size_t kChunk = std::size_t(1) << kChunkBits;
+    static constexpr std::size_t kMaxChunks = std::size_t(1) << 16;  // a billion elements
+
+    ChunkedVector() : chunks_(new std::atomic<T*>[kMaxChunks]) {
+        for (std::size_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
+    }
+    ~ChunkedVector() {
+        for (std::size_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
+    }
+    ChunkedVector(const ChunkedVector&) = delete;
+    ChunkedVector& operator=(const ChunkedVector&) = delete;
+
+    // Writer: adds an element readers do not see until publish(). False when full.
+    bool push_back(T v) {
+        std::size_t c = pending_ >> kChunkBits;
+        if (c >= kMaxChunks) return false;
+        T* chunk = chunks_[c].load(std::memory_order_relaxed);
+        if (!chunk) {
+            chunk = new T[kChunk]();
+            chunks_[c].store(chunk, std::memory_order_release);
+        }
+        chunk[pending_ & (kChunk - 1)] = std::move(v);
+        ++pending_;
+        return true;
+    }
+    void publish() { size_.store(pending_, std::memory_order_release); }
+    std::size_t pending() const { return pending_; }  // writer only
+
+    std::size_t size() const { return size_.load(std::memory_order_acquire); }
+    const T& operator[](std::size_t i) const {
+        return chunks_[i >> kChunkBits].load(std::memory_order_acquire)[i & (kChunk - 1)];
+    }
+    std::size_t memory() const { return ((pending_ + kChunk - 1) >> kChunkBits) * kChunk * sizeof(T); }
+
+private:
+    std::unique_ptr<std::atomic<T*>[]> chunks_;
+    std::size_t pending_ = 0;
+    std::atomic<std::size_t> size_{0};
+};
+
+enum RecordFlag : std::uint8_t {
+    kRecMalformed = 1,   // a layer could not be decoded as its protocol says
+    kRecTruncated = 2,   // the capture cut the packet inside a header
+    kRecTcp = 4,
+    kRecSyn = 8,
+    kRecFin = 16,
+    kRecRst = 32,
+    kRecComment = 64,
+};
+
+inline constexpr std::uint32_t kNoStream = 0xffffffffu;
+
+// One row of the packet list, without its Info text.
+struct PacketRecord {
+    std::uint64_t data_offset = 0;  // where the captured bytes start in the PacketBytes
+    std::int64_t ts_ns = 0;
+    std::uint32_t wire_len = 0;
+    std::uint32_t cap_len = 0;
+    std::uint32_t src = 0, dst = 0;  // address table ids
+    std::uint32_t tcp_stream = kNoStream;
+    std::uint16_t src_port = 0, dst_port = 0;
+    std::uint16_t protocol = 0;      // Protocol column name id
+    std::uint16_t path = 0;          // frame.protocols id ("eth:ethertype:ip:tcp:http")
+    std::uint16_t link_type = 0;
+    std::uint8_t interface = 0;      // index into the file's interfaces (255: 255 or more)
+    std::uint8_t flags = 0;          // RecordFlag
+};
+static_assert(sizeof(PacketRecord) == 48, "the index is meant to stay small");
+
+// Strings seen many times (addresses, protocol names), stored once and named by an id.
+class StringTable {
+public:
+    std::uint32_t intern(std::string_view s);  // writer
+    void publish() { strings_.publish(); }
+    std::string_view get(std::uint32_t id) const {  // readers: ids from published records
+        return id < strings_.size() ? std::string_view(strings_[id]) : std::string_view();
+    }
+    std::size_t size() const { return strings_.size(); }
+
+private:
+    ChunkedVector<std::string> strings_;
+    std::unordered_map<std::string, std::uint32_t> ids_;  // writer only
+};
+
+// Info texts of consecutive packets, '\0'-separated and deflated together: Info lines repeat a
+// lot ("[ACK] Seq=... Ack=... Win=..."), so a block of them shrinks several times.
+struct InfoBlock {
+    std::size_t first = 0;   // index of its first packet
+    std::uint32_t count = 0;
+    std::uint32_t raw_size = 0;
+    std::vector<std::uint8_t> deflated;
+};
+
+class PacketIndex {
+public:
+    explicit PacketIndex(const Registry& reg);  // to look up the fields it reads
+
+    // ---- Writer (one thread) ----
+    // Adds the record of the packet `frame` just decoded into `tree` and `pinfo`.
+    void add(const Frame& frame, std::uint32_t link_type, std::uint64_t data_offset, const Tree& tree,
+             const PacketInfo& pinfo);
+    // Makes everything added so far visible. Cheap; call often (the list shows what is there).
+    void publish();
+    // Publishes if enough packets or time have gone by since the last publish.
+    void maybe_publish();
+
+    // ---- Readers ----
+    std::size_t size() const { return records_.size(); }
+    const PacketRecord& operator[](std::size_t i) const { return records_[i]; }
+    std::string_view address(std::uint32_t id) const { return addresses_.get(id); }
+    std::string_view protocol(std::uint16_t id) const { return protocols_.get(id); }
+    std::string_view path(std::uint16_t id) const { return paths_.get(id); }
+    std::size_t path_count() const { return paths_.size(); }
+    std::size_t protocol_count() const { return protocols_.size(); }
+    std::int64_t first_ts() const { return first_ts_.load(std::memory_order_acquire); }
+    // The block holding packet i (nullptr if not published yet).
+    std::shared_ptr<const InfoBlock> info_block(std::size_t i) const;
+    // Bytes the index takes (records, Info blocks), for the status bar and the tests.
+    std::size_t memory() const;
+
+private:
+    void flush_info();
+    ChunkedVector<PacketRecord> records_;
+    StringTable addresses_, protocols_, paths_;
+    std::atomic<std::int64_t> first_ts_{0};
+    // Info blocks: the writer fills `pending_`, publish() deflates it into a block.
+    std::string pending_;
+    std::uint32_t pending_count_ = 0;
+    std::size_t pending_first_ = 0;
+    std::chrono::steady_clock::time_point last_publish_;
+    mutable std::mutex blocks_mutex_;
+    std::vector<std::shared_ptr<const InfoBlock>> blocks_;
+    std::atomic<std::size_t> info_bytes_{0};
+    // Field ids the writer reads from each tree, looked up once.
+    const FieldDef* f_tcp_stream_ = nullptr;
+    const FieldDef* f_tcp_flags_ = nullptr;
+    const FieldDef* f_truncated_ = nullptr;
+    std::string scratch_;
+};
+
+// Reads Info texts back, keeping the last few inflated blocks (one cache per reading thread).
+class InfoCache {
+public:
+    std::string_view get(const PacketIndex& index, std::size_t i);
+    void clear() { entries_.clear(); }
+
+private:
+    struct Entry {
+        std::shared_ptr<const InfoBlock> block;
+        std::string text;
+        std::vector<std::uint32_t> starts;
+        std::uint64_t used = 0;
+    };
+    std::vector<Entry> entries_;
+    std::uint64_t clock_ = 0;
+};
+
+}  // namespace wirelab::viewer
