@@ -613,10 +613,15 @@ TEST_CASE("Engine.IO and Socket.IO fill the Info and Protocol columns", "[core][
     wl::PacketInfo pinfo;
     wl::Frame frame;
     std::map<std::uint64_t, std::pair<std::string, std::string>> lines;
+    std::map<std::uint64_t, std::uint64_t> ack_of;
     while (file->next(frame)) {
         decoder.decode(frame, file->interfaces()[frame.interface].link_type, tree, pinfo, true);
         lines[frame.number] = {std::string(pinfo.protocol), pinfo.info};
+        for (const wl::Node& n : tree.nodes())
+            if (n.field->abbrev == "socketio.ack_of") ack_of[frame.number] = n.value;
     }
+    // Each ACK points back at the event it answers.
+    CHECK(ack_of == std::map<std::uint64_t, std::uint64_t>{{15, 14}, {19, 16}});
     CHECK(lines[8].first == "Engine.IO");
     CHECK(lines[8].second.find("Engine.IO OPEN sid=") == 0);
     CHECK(lines[12] == std::pair<std::string, std::string>{"Socket.IO", "Socket.IO EVENT \"chat message\" [\"hello\"]"});
@@ -647,4 +652,56 @@ TEST_CASE("docs/socketio-fields.md lists every field as the field tables define 
             CHECK(doc.find(row) != std::string::npos);
         }
     }
+}
+
+TEST_CASE("the Engine.IO dissector survives every cut and every odd byte of its sample packets",
+          "[core][socketio][truncated]") {
+    using Carrier = wl::PacketInfo::Carrier;
+    const std::string samples[] = {
+        R"(0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})",
+        "42[\"chat message\",\"h\\u00e9\\ud83d\\ude00\"]\x1e" "2\x1e" "451-/custom,3[\"up\",{\"_placeholder\":true,\"num\":0}]\x1e" "b3q2+7w==",
+        R"(430[5])",
+        R"({"code":1,"message":"Session ID unknown"})",
+    };
+    const char odd[] = {'"', '\\', '\x1e', '{', '}', '[', ']', '0', '9', 'b', '-', '/', ',', '=', '\0', '\xff'};
+    wl::Decoder decoder;
+    wl::Dissector* eio = decoder.registry().find_named("engineio");
+    REQUIRE(eio);
+    wl::Tree tree;
+    wl::PacketInfo pinfo;
+    wl::Frame frame;
+    frame.number = 1;
+    std::size_t runs = 0, malformed = 0;
+    auto run = [&](const std::string& body, Carrier carrier) {
+        decoder.registry().reset();
+        tree.clear();
+        pinfo.clear();
+        pinfo.frame = &frame;
+        pinfo.carrier = carrier;
+        wl::Ctx ctx{decoder.registry(), tree, pinfo};
+        std::vector<std::uint8_t> data(body.begin(), body.end());
+        eio->dissect(wl::Tvb(data), ctx);
+        ++runs;
+        for (const wl::Node& n : tree.nodes()) {
+            if (n.source == 0) CHECK(std::size_t(n.offset) + n.length <= data.size());
+            if (n.flags & wl::kMalformed) {
+                ++malformed;
+                break;
+            }
+        }
+    };
+    for (const std::string& s : samples) {
+        for (Carrier carrier : {Carrier::http_request, Carrier::http_response, Carrier::websocket_text}) {
+            for (std::size_t n = 0; n <= s.size(); ++n) run(s.substr(0, n), carrier);
+            for (std::size_t i = 0; i < s.size(); ++i)
+                for (char c : odd) {
+                    std::string m = s;
+                    m[i] = c;
+                    run(m, carrier);
+                }
+        }
+        run(s, Carrier::websocket_binary);
+    }
+    CHECK(runs > 10000);
+    CHECK(malformed > runs / 4);  // most damage is noticed and named
 }

@@ -151,7 +151,7 @@ public:
         std::uint16_t saved_depth = ctx.tree.depth();
         ctx.tree.set_depth(saved_depth > 0 ? static_cast<std::uint16_t>(saved_depth - 1) : 0);
 
-        Message m{ctx, tvb, kPollingRequest, {}, {}, 0, {}, false, false};
+        Message m(ctx, tvb);
         m.transport = carrier == Carrier::http_response    ? kPollingResponse
                       : carrier == Carrier::websocket_text   ? kWebSocketText
                       : carrier == Carrier::websocket_binary ? kWebSocketBinary
@@ -206,7 +206,9 @@ public:
     }
 
 private:
+    // One HTTP body or WebSocket message, and what its packets said.
     struct Message {
+        Message(Ctx& c, const Tvb& b) : ctx(c), body(b) {}
         Ctx& ctx;
         Tvb body;
         std::uint8_t transport = kPollingRequest;

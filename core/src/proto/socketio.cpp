@@ -13,7 +13,7 @@ extern const ProtocolDef kSocketIoProto;
 namespace {
 enum : std::size_t {
     hf_sio, hf_packet_type, hf_attachments, hf_nsp, hf_ack_id, hf_data, hf_event, hf_args, hf_sid, hf_error,
-    hf_attachment, hf_attachment_num, hf_attachment_of, hf_count
+    hf_attachment, hf_attachment_num, hf_attachment_of, hf_ack_of, hf_count
 };
 
 constexpr ValueName kPacketTypes[] = {{0, "CONNECT"}, {1, "DISCONNECT"}, {2, "EVENT"}, {3, "ACK"},
@@ -55,6 +55,9 @@ constinit const FieldDef kFields[] = {
      "Which placeholder (\"num\") this attachment fills, counting from 0.", &kSocketIoProto},
     {"socketio.attachment_of", "Attachment of the packet in frame", FieldType::framenum, Base::none, 0, {},
      "The frame that carried the binary packet this attachment belongs to.", &kSocketIoProto},
+    {"socketio.ack_of", "Acknowledges the packet in frame", FieldType::framenum, Base::none, 0, {},
+     "The frame that carried the event (with the same ack id, the other way) this ACK answers.",
+     &kSocketIoProto},
 };
 static_assert(std::size(kFields) == hf_count);
 
@@ -117,7 +120,10 @@ public:
                 ctx.want_info ? &summary : nullptr);
         ctx.info(summary);
     }
-    void reset() override { pending_.clear(); }
+    void reset() override {
+        pending_.clear();
+        asked_.clear();
+    }
 
     void message(Ctx& ctx, const Tvb& msg, bool binary, std::string_view conversation, int direction,
                  std::string* summary) {
@@ -127,7 +133,7 @@ public:
         if (binary)
             attachment(ctx, layer, msg, key, summary);
         else
-            packet(ctx, layer, msg, key, summary);
+            packet(ctx, layer, msg, key, conversation, direction, summary);
     }
 
 private:
@@ -138,6 +144,7 @@ private:
         std::uint64_t used = 0;  // when it was last touched, to drop the stalest first
     };
     static constexpr std::size_t kMaxPending = 256;
+    static constexpr std::size_t kMaxAsked = 4096;
     static constexpr sio::Limits kLimits{1000, {}};
 
     static std::uint32_t frame_number(const Ctx& ctx) {
@@ -159,7 +166,19 @@ private:
         return it->second;
     }
 
-    void packet(Ctx& ctx, Layer& layer, const Tvb& msg, const std::string& key, std::string* summary) {
+    // Where the events asking for an answer were: "conversation namespace id direction" -> frame.
+    std::string ack_key(std::string_view conversation, const sio::Packet& p, int direction) const {
+        std::string k(conversation);
+        k += ' ';
+        k += p.nsp;
+        k += ' ';
+        k += std::to_string(*p.id);
+        k += direction ? " <" : " >";
+        return k;
+    }
+
+    void packet(Ctx& ctx, Layer& layer, const Tvb& msg, const std::string& key, std::string_view conversation,
+                int direction, std::string* summary) {
         std::string_view text = as_text(msg);
         auto found = pending_.find(key);
         if (found != pending_.end() && found->second.reassembler.waiting()) {
@@ -191,6 +210,17 @@ private:
         else
             ctx.tree.add_text(kFields[hf_nsp], msg, 0, 0, "/", kGenerated);
         if (p.id) ctx.tree.add(kFields[hf_ack_id], msg, sp.id_offset, sp.id_length, *p.id);
+        if (p.id && (p.type == sio::PacketType::event || p.type == sio::PacketType::binary_event)) {
+            if (asked_.size() >= kMaxAsked) asked_.clear();  // a peer that never answers
+            asked_[ack_key(conversation, p, direction)] = frame_number(ctx);
+        } else if (p.id) {
+            // An ACK answers the event with its id that went the other way.
+            auto it = asked_.find(ack_key(conversation, p, !direction));
+            if (it != asked_.end()) {
+                ctx.tree.add(kFields[hf_ack_of], msg, 0, 0, it->second, kGenerated);
+                asked_.erase(it);
+            }
+        }
         if (p.data) {
             ctx.tree.add(kFields[hf_data], msg, sp.data_offset, sp.data_length, 0);
             Tvb data = msg.tail(sp.data_offset);
@@ -292,6 +322,7 @@ private:
     }
 
     std::unordered_map<std::string, Pending> pending_;
+    std::unordered_map<std::string, std::uint32_t> asked_;
     std::uint64_t clock_ = 0;
 };
 
