@@ -1,0 +1,282 @@
+// wirelab-view: the packet viewer's window. The frame loop is Dear ImGui's example_glfw_opengl3
+// (GLFW window, OpenGL 3 context, ImGui backends, NewFrame / draw / Render / swap); what it
+// draws is App, over a ViewerModel.
+//
+// Headless use (CI, docs): --screenshot FILE.png renders the window once everything asked for
+// is ready (file indexed, filter applied, packet decoded), writes a PNG and exits.
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "ui/app.hpp"
+
+namespace wv = wirelab::viewer;
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: wirelab view [FILE] [options]\n"
+    "Opens the packet viewer on FILE (pcap or pcapng), or an empty window.\n"
+    "Options:\n"
+    "  --filter EXPR        apply a display filter\n"
+    "  --select N           select packet number N (1-based)\n"
+    "  --field NAME         select the first field NAME of that packet (ip.ttl)\n"
+    "  --panel NAME         list, tree, model, bytes, explain, follow, ladder or stats\n"
+    "  --presentation       start in presentation mode (F5 toggles it)\n"
+    "  --size WxH           window size (default 1400x900)\n"
+    "  --screenshot FILE    render the window to a PNG once everything is ready, then exit\n"
+    "  --state-json FILE    write the viewer's state as JSON (with --screenshot: once; else\n"
+    "                       whenever it changes)\n"
+    "Example: wirelab view captures/http_get_loopback.pcapng --select 4 --panel model\n";
+
+struct Options {
+    std::string file, filter, field, panel, screenshot, state_json;
+    long select = 0;
+    int width = 1400, height = 900;
+    bool presentation = false;
+};
+
+bool parse(int argc, char** argv, Options& o) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "wirelab view: %s needs a value\n", a.c_str());
+                return false;
+            }
+            out = argv[++i];
+            return true;
+        };
+        std::string v;
+        if (a == "-h" || a == "--help") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        } else if (a == "--filter") {
+            if (!value(o.filter)) return false;
+        } else if (a == "--field") {
+            if (!value(o.field)) return false;
+        } else if (a == "--panel") {
+            if (!value(o.panel)) return false;
+        } else if (a == "--screenshot") {
+            if (!value(o.screenshot)) return false;
+        } else if (a == "--state-json") {
+            if (!value(o.state_json)) return false;
+        } else if (a == "--presentation") {
+            o.presentation = true;
+        } else if (a == "--select") {
+            if (!value(v)) return false;
+            o.select = std::strtol(v.c_str(), nullptr, 10);
+            if (o.select <= 0) {
+                std::fprintf(stderr, "wirelab view: --select takes a packet number from 1 on, not '%s'\n", v.c_str());
+                return false;
+            }
+        } else if (a == "--size") {
+            if (!value(v) || std::sscanf(v.c_str(), "%dx%d", &o.width, &o.height) != 2 || o.width < 200 || o.height < 150) {
+                std::fprintf(stderr, "wirelab view: --size takes WIDTHxHEIGHT, like 1400x900\n");
+                return false;
+            }
+        } else if (!a.empty() && a[0] == '-') {
+            std::fprintf(stderr, "wirelab view: unknown option %s\n", a.c_str());
+            return false;
+        } else if (o.file.empty()) {
+            o.file = a;
+        } else {
+            std::fprintf(stderr, "wirelab view: one file at a time (%s and %s)\n", o.file.c_str(), a.c_str());
+            return false;
+        }
+    }
+    const char* panels[] = {"", "list", "tree", "layers", "model", "bytes", "explain", "follow", "ladder", "stats"};
+    if (std::find(std::begin(panels), std::end(panels), o.panel) == std::end(panels)) {
+        std::fprintf(stderr, "wirelab view: --panel takes list, tree, model, bytes, explain, follow, ladder or stats\n");
+        return false;
+    }
+    return true;
+}
+
+void glfw_error(int code, const char* what) { std::fprintf(stderr, "wirelab view: GLFW error %d: %s\n", code, what); }
+
+void on_drop(GLFWwindow* window, int count, const char** paths) {
+    auto* app = static_cast<wv::App*>(glfwGetWindowUserPointer(window));
+    std::vector<std::string> files(paths, paths + count);
+    app->drop(files);
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);
+    out << text;
+    return static_cast<bool>(out);
+}
+
+// Reads the back buffer (what was just rendered) and writes it as PNG, top row first.
+bool write_png(const std::string& path, int w, int h) {
+    std::vector<unsigned char> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 3);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+    // OpenGL's rows go bottom-up; PNG's top-down.
+    return stbi_write_png(path.c_str(), w, h, 3, pixels.data() + static_cast<std::size_t>(w) * 3 * static_cast<std::size_t>(h - 1),
+                          -w * 3) != 0;
+}
+
+// Selects the first node of the decoded packet whose field is `name`.
+void select_field(wv::ViewerModel& m, const std::string& name) {
+    const wv::DecodedPacket* p = m.decoded();
+    if (!p) return;
+    const auto& nodes = p->tree.nodes();
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].field->abbrev == name) {
+            m.select_node(i);
+            return;
+        }
+    std::fprintf(stderr, "wirelab view: packet %zu has no field %s\n", p->index + 1, name.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    if (!parse(argc, argv, opt)) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    const bool headless = !opt.screenshot.empty();
+
+    glfwSetErrorCallback(glfw_error);
+    if (!glfwInit()) {
+        std::fprintf(stderr, "wirelab view: cannot open a window: %s\n"
+                             "Run it on a desktop, or under a virtual display: xvfb-run -s '-screen 0 1600x1000x24' "
+                             "./wirelab view FILE --screenshot out.png\n",
+                     std::getenv("DISPLAY") ? "the X display did not answer" : "no display (DISPLAY is not set)");
+        return 1;
+    }
+    // OpenGL 3.3 core: what Mesa's llvmpipe gives under Xvfb, and every desktop since 2010.
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
+    glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+    std::string title = opt.file.empty() ? std::string("wirelab") : "wirelab \xe2\x80\x94 " + opt.file;
+    GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, title.c_str(), nullptr, nullptr);
+    if (!window) {
+        std::fprintf(stderr, "wirelab view: cannot create an OpenGL 3.3 window (is Mesa installed? libgl1-mesa-dri)\n");
+        glfwTerminate();
+        return 1;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // the layout is the program's, not a file in the current directory
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    // DPI: the monitor's content scale (2 on a HiDPI laptop) sizes fonts and spacing.
+    float xscale = 1, yscale = 1;
+    glfwGetWindowContentScale(window, &xscale, &yscale);
+    const float dpi = std::max(1.0f, xscale);
+    wv::Theme theme;
+    theme.load_fonts(dpi);
+    theme.apply_style(opt.presentation, dpi);
+
+    wv::ViewerModel model;
+    wv::App app(model, theme);
+    app.ui().presentation = opt.presentation;
+    glfwSetWindowUserPointer(window, &app);
+    glfwSetDropCallback(window, on_drop);
+
+    // What the command line asks for. The headless path waits for each step; the window
+    // applies them as the background work finishes.
+    if (!opt.file.empty()) model.open_file(opt.file);
+    if (!opt.filter.empty() && !model.apply_filter(opt.filter))
+        std::fprintf(stderr, "wirelab view: filter: %s\n", model.filter_error() ? model.filter_error()->message.c_str() : "");
+    if (headless) model.wait_idle(600);  // the whole file indexed and filtered
+    bool pending_select = opt.select > 0, pending_panel = !opt.panel.empty();
+    if (!pending_panel) app.ui().panel = "list";
+
+    std::string last_state;
+    int ready_frames = 0;
+    int exit_code = 0;
+    while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
+        // Wait for input, but keep drawing while background work shows progress.
+        if (headless || model.busy() || model.live_running()) glfwPollEvents();
+        else glfwWaitEventsTimeout(0.25);
+
+        if (pending_select) {
+            // Selecting needs the packet indexed (and shown by the filter).
+            std::size_t n = static_cast<std::size_t>(opt.select);
+            if (model.packet_count() >= n || !model.indexing()) {
+                if (!model.go_to_packet(n) && n <= model.packet_count()) model.select_packet(n - 1);
+                pending_select = false;
+                if (headless) model.wait_idle(600);
+                if (!opt.field.empty()) select_field(model, opt.field);
+            }
+        }
+        if (!pending_select && !opt.field.empty() && model.decoded() && !model.selected_node()) select_field(model, opt.field);
+        if (pending_panel && !pending_select && (!model.selected_packet() || model.decoded())) {
+            app.show_panel(opt.panel);
+            pending_panel = false;
+        }
+        if (app.style_dirty()) {
+            theme.apply_style(app.ui().presentation, dpi);
+            app.style_applied();
+        }
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        // A screenshot shows the state asked for, not what the pointer of the virtual
+        // display happens to hover (it rests in the middle of the screen).
+        if (headless) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        ImGui::NewFrame();
+        app.frame();
+        ImGui::Render();
+        int w, h;
+        glfwGetFramebufferSize(window, &w, &h);
+        glViewport(0, 0, w, h);
+        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+        glClearColor(bg.x, bg.y, bg.z, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+        if (headless) {
+            // A few frames once everything is ready: tables and tabs settle their layout.
+            bool ready = !model.busy() && !pending_select && !pending_panel;
+            ready_frames = ready ? ready_frames + 1 : 0;
+            if (ready_frames >= 4) {
+                if (!write_png(opt.screenshot, w, h)) {
+                    std::fprintf(stderr, "wirelab view: cannot write %s\n", opt.screenshot.c_str());
+                    exit_code = 1;
+                }
+                if (!opt.state_json.empty() && !write_file(opt.state_json, app.state_json())) exit_code = 1;
+                break;
+            }
+        } else if (!opt.state_json.empty()) {
+            std::string s = app.state_json();
+            if (s != last_state) {
+                write_file(opt.state_json + ".tmp", s);
+                std::rename((opt.state_json + ".tmp").c_str(), opt.state_json.c_str());
+                last_state = std::move(s);
+            }
+        }
+        glfwSwapBuffers(window);
+    }
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return exit_code;
+}
