@@ -285,6 +285,15 @@ public:
             if (c.status == http::Status::error) ctx.malformed(body, 0, body.size(), c.error);
             http::dechunk(as_text(body), chunks, decoded);
         }
+        // The content type goes into the Info column before the body is handed on, so that a
+        // protocol inside the body (Engine.IO) writes its summary after it.
+        if (ctx.want_info && !m.is_request) {
+            if (auto ct = m.header("Content-Type")) {
+                ctx.pinfo.info += " (";
+                ctx.pinfo.info += *ct;
+                ctx.pinfo.info += ')';
+            }
+        }
         if (!body.empty()) {
             if (kind == http::BodyKind::chunked) {
                 DataSource& src = ctx.tree.new_source();
@@ -295,13 +304,6 @@ public:
                 body_data(ctx, plain, m, answered);
             } else {
                 body_data(ctx, body, m, answered);
-            }
-        }
-        if (ctx.want_info && !m.is_request) {
-            if (auto ct = m.header("Content-Type")) {
-                ctx.pinfo.info += " (";
-                ctx.pinfo.info += *ct;
-                ctx.pinfo.info += ')';
             }
         }
 
