@@ -8,6 +8,14 @@ void register_eth(Registry& r);
 void register_ip(Registry& r);
 void register_tcp(Registry& r);
 void register_udp(Registry& r);
+void register_vlan(Registry& r);
+void register_llc(Registry& r);
+void register_arp(Registry& r);
+void register_sll(Registry& r);
+void register_null(Registry& r);
+void register_ipv6(Registry& r);
+void register_icmp(Registry& r);
+void register_icmpv6(Registry& r);
 void register_engineio(Registry& r);
 void register_socketio(Registry& r);
 }  // namespace proto
@@ -17,6 +25,14 @@ void register_all_protocols(Registry& r) {
     proto::register_ip(r);
     proto::register_tcp(r);
     proto::register_udp(r);
+    proto::register_vlan(r);
+    proto::register_llc(r);
+    proto::register_arp(r);
+    proto::register_sll(r);
+    proto::register_null(r);
+    proto::register_ipv6(r);
+    proto::register_icmp(r);
+    proto::register_icmpv6(r);
     proto::register_engineio(r);
     proto::register_socketio(r);
 }

@@ -2,9 +2,14 @@
 // at the first one the captured bytes do not hold.
 #pragma once
 
+#include <algorithm>
+#include <cstdio>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
+#include "wirelab/conversation.hpp"
 #include "wirelab/dissect.hpp"
 #include "wirelab/format.hpp"
 
@@ -108,5 +113,130 @@ inline std::uint16_t checksum_fold(std::uint32_t sum) {
 
 // Values of the checksum.status fields, as Wireshark numbers them.
 inline constexpr ValueName kChecksumStatus[] = {{0, "Bad"}, {1, "Good"}, {2, "Unverified"}};
+
+// EtherType names as Wireshark shows them, for the fields that hold an EtherType (vlan.etype,
+// sll.etype, llc.type, arp.proto.type, ...).
+inline constexpr ValueName kEtherTypeNames[] = {
+    {0x0800, "IPv4"},
+    {0x0806, "ARP"},
+    {0x0842, "Wake on LAN"},
+    {0x22f3, "Transparent Interconnection of Lots of Links"},
+    {0x6558, "Transparent Ethernet bridging"},
+    {0x8035, "RARP"},
+    {0x809b, "AppleTalk LLAP bridging"},
+    {0x80f3, "AARP"},
+    {0x8100, "802.1Q Virtual LAN"},
+    {0x8137, "Netware IPX/SPX"},
+    {0x86dd, "IPv6"},
+    {0x8809, "Slow Protocols"},
+    {0x8847, "MPLS label switched packet"},
+    {0x8848, "MPLS multicast label switched packet"},
+    {0x8863, "PPPoE Discovery"},
+    {0x8864, "PPPoE Session"},
+    {0x888e, "802.1X Authentication"},
+    {0x88a8, "802.1ad Provider Bridge (Q-in-Q)"},
+    {0x88cc, "802.1 Link Layer Discovery Protocol (LLDP)"},
+    {0x88e5, "802.1AE (MACsec)"},
+    {0x88e7, "802.1ah Provider Backbone Bridge (mac-in-mac)"},
+    {0x88f7, "PTPv2 over Ethernet (IEEE1588)"},
+    {0x894f, "Network Service Header"},
+    {0x9000, "Loopback"},
+    {0x9100, "QinQ: old non-standard 802.1ad"},
+};
+
+// IP protocol numbers (IPv4 Protocol, IPv6 Next Header) as Wireshark names them.
+inline constexpr ValueName kIpProtoNames[] = {
+    {0, "IPv6 Hop-by-Hop Option"}, {1, "ICMP"}, {2, "IGMP"}, {4, "IPIP"}, {6, "TCP"}, {8, "EGP"},
+    {17, "UDP"}, {33, "Datagram Congestion Control Protocol"}, {41, "IPv6"}, {43, "Routing Header for IPv6"},
+    {44, "Fragment Header for IPv6"}, {46, "Reservation Protocol"}, {47, "Generic Routing Encapsulation"},
+    {50, "Encap Security Payload"}, {51, "Authentication Header"}, {58, "ICMPv6"},
+    {59, "No Next Header for IPv6"}, {60, "Destination Options for IPv6"}, {89, "OSPF IGP"}, {103, "PIM"},
+    {112, "VRRP"}, {132, "SCTP"}, {135, "Mobile IPv6"}, {136, "UDPLite"}, {139, "HIP"}, {140, "Shim6 header"},
+};
+
+// Bytes a link layer holds past the end of its payload (the payload's own length says where
+// that is), split the way Wireshark's add_ethernet_trailer() does for a frame without an FCS:
+// whatever brings the frame up to Ethernet's 60-byte minimum is padding (`padding`, normally
+// eth.padding; nullptr to count it as trailer), the rest is `trailer`. The nodes go at
+// `insert_at` in the tree, one level below node `layer`, so that they belong to the link layer
+// even though the payload's layers were added after it.
+inline void add_link_trailer(Ctx& ctx, const Tvb& tvb, std::size_t end, const FieldDef* padding,
+                             const FieldDef& trailer, std::size_t insert_at, std::size_t layer) {
+    if (end >= tvb.size()) return;
+    std::size_t captured = tvb.size() - end;
+    std::size_t pad = 0;
+    std::size_t wire = ctx.pinfo.frame ? ctx.pinfo.frame->wire_len : tvb.reported_size();
+    if (padding && tvb.source() == 0 && wire >= 60) {
+        // Bytes of the frame before the trailer; short of 60 means the sender had to pad.
+        std::size_t before = tvb.base() + end;
+        if (before < 60) pad = std::min<std::size_t>(60 - before, captured);
+    }
+    auto& nodes = ctx.tree.nodes();
+    auto depth = static_cast<std::uint16_t>(nodes[layer].depth + 1);
+    auto at = nodes.begin() + static_cast<std::ptrdiff_t>(insert_at);
+    if (pad) {
+        Node n{padding, 0, tvb.base() + static_cast<std::uint32_t>(end), static_cast<std::uint32_t>(pad), depth,
+               tvb.source(), 0};
+        at = nodes.insert(at, n) + 1;
+    }
+    if (captured > pad) {
+        Node n{&trailer, 0, tvb.base() + static_cast<std::uint32_t>(end + pad),
+               static_cast<std::uint32_t>(captured - pad), depth, tvb.source(), 0};
+        nodes.insert(at, n);
+    }
+}
+
+// Echo request/reply matching, as Wireshark's ICMP and ICMPv6 dissectors do it in one pass: a
+// request is remembered under its two addresses (in either order) and a key made of its
+// checksum, identifier and sequence number; the first reply with the same key answers it.
+class EchoTransactions {
+public:
+    struct Request {
+        std::uint64_t frame = 0;
+        std::int64_t ts_ns = 0;
+        std::uint64_t reply_frame = 0;
+    };
+
+    void clear() { map_.clear(); }
+    // A new request replaces an unanswered one with the same key, as in Wireshark.
+    void request(const Address& a, const Address& b, std::uint32_t k0, std::uint32_t k1, std::uint64_t frame,
+                 std::int64_t ts_ns) {
+        map_[key(a, b, k0, k1)] = Request{frame, ts_ns, 0};
+    }
+    // The request this reply answers, if one is waiting.
+    const Request* reply(const Address& a, const Address& b, std::uint32_t k0, std::uint32_t k1,
+                         std::uint64_t frame) {
+        auto it = map_.find(key(a, b, k0, k1));
+        if (it == map_.end() || it->second.reply_frame != 0) return nullptr;
+        it->second.reply_frame = frame;
+        return &it->second;
+    }
+
+    // The response time as tshark prints it: milliseconds, a double in "%.15g".
+    static std::string response_ms(std::int64_t delta_ns) {
+        std::int64_t secs = delta_ns / 1'000'000'000, nsecs = delta_ns % 1'000'000'000;
+        double ms = static_cast<double>(secs) * 1000 + static_cast<double>(nsecs) / 1000000;
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%.15g", ms);
+        return buf;
+    }
+
+private:
+    struct Key {
+        ConversationKey conv;
+        std::uint32_t k0, k1;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const {
+            return ConversationKeyHash{}(k.conv) ^ (std::size_t(k.k0) << 32 | k.k1) * 0x9e3779b97f4a7c15ull;
+        }
+    };
+    static Key key(const Address& a, const Address& b, std::uint32_t k0, std::uint32_t k1) {
+        bool unused = false;
+        return Key{ConversationKey::make(a, 0, b, 0, unused), k0, k1};
+    }
+    std::unordered_map<Key, Request, KeyHash> map_;
+};
 
 }  // namespace wirelab::proto
