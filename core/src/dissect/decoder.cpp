@@ -121,7 +121,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
         tree.set_text(layer, t);
         t.clear();
     }
-    pinfo.protocols = "frame";
+    pinfo.protocols.clear();  // like tshark, the list starts at the link layer
     pinfo.protocol = {};
 
     if (frame.block_type != 0) {

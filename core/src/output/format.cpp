@@ -99,6 +99,7 @@ void append_ipv6(std::string& out, const std::uint8_t* p) {
             continue;
         }
         if ((mapped || compat) && i == 6) {
+            if (mapped) out += ':';  // "::ffff:" then the IPv4 part
             append_ipv4(out, p + 12);
             break;
         }

@@ -365,6 +365,9 @@ public:
         }
         if (ctx.pinfo.ip_depth == 1) ctx.consumed = 40 + plen;
         Tvb payload = tvb.sub(40, plen);
+        // The snapshot length cut the payload: what follows is decoded as far as it goes.
+        if (!ctx.pinfo.in_error_packet && payload.size() < payload.reported_size())
+            ctx.truncated(tvb, tvb.size(), "IPv6 payload");
 
         // The extension header chain (RFC 8200 section 4.1), then the upper-layer protocol.
         std::size_t off = 0;

@@ -62,7 +62,13 @@ public:
         if (!ok_) return false;
         if (tvb_.has(off, len)) return true;
         ok_ = false;
-        ctx_.truncated(tvb_, off, what_);
+        // Bytes cut by the snapshot length existed on the wire: the packet is truncated. Bytes
+        // the packet never had: the header claims more than there is, it is malformed.
+        if (off + len <= tvb_.reported_size())
+            ctx_.truncated(tvb_, off, what_);
+        else
+            ctx_.malformed(tvb_, off, tvb_.size() > off ? tvb_.size() - off : 0,
+                           std::string(what_) + " runs past the end of the packet");
         return false;
     }
 
@@ -91,7 +97,13 @@ public:
     Layer& operator=(const Layer&) = delete;
     std::size_t index() const { return index_; }
     // Shrinks or grows the layer's byte range once its length is known.
-    void set_length(std::size_t len) { ctx_.tree.nodes()[index_].length = static_cast<std::uint32_t>(len); }
+    void set_length(std::size_t len) {
+        Node& n = ctx_.tree.nodes()[index_];
+        // Clamped like every node: a layer never covers bytes its data source does not have.
+        Bytes src = n.source == 0 ? ctx_.pinfo.frame->data : ctx_.tree.source(n.source).bytes;
+        std::size_t avail = n.offset <= src.size() ? src.size() - n.offset : 0;
+        n.length = static_cast<std::uint32_t>(std::min(len, avail));
+    }
     // Text shown after the protocol name on the layer's line ("Src Port: 80, Dst Port: 5000").
     void set_summary(std::string_view text) {
         if (!ctx_.want_info) return;
