@@ -8,6 +8,8 @@ void register_eth(Registry& r);
 void register_ip(Registry& r);
 void register_tcp(Registry& r);
 void register_udp(Registry& r);
+void register_http(Registry& r);
+void register_websocket(Registry& r);
 void register_vlan(Registry& r);
 void register_llc(Registry& r);
 void register_arp(Registry& r);
@@ -25,6 +27,8 @@ void register_all_protocols(Registry& r) {
     proto::register_ip(r);
     proto::register_tcp(r);
     proto::register_udp(r);
+    proto::register_http(r);
+    proto::register_websocket(r);
     proto::register_vlan(r);
     proto::register_llc(r);
     proto::register_arp(r);
