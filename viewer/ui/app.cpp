@@ -14,9 +14,6 @@ namespace wirelab::viewer {
 
 namespace {
 
-bool key(int k, bool repeat = true) { return ImGui::IsKeyPressed(k, repeat); }
-bool named_key(ImGuiKey k, bool repeat = true) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(k), repeat); }
-
 // A bar between two panes that the mouse can drag; `fraction` is the first pane's share.
 void splitter(const char* id, bool vertical, float& fraction, float total, float thickness, float length = 0) {
     ImVec2 size = vertical ? ImVec2(thickness, length) : ImVec2(ImGui::GetContentRegionAvail().x, thickness);
@@ -69,6 +66,7 @@ std::string App::state_json() const {
     extra += tabs[static_cast<int>(ui_.tab)];
     extra += std::string(", \"layers_expanded\": ") + (ui_.layers_expanded ? "true" : "false");
     extra += std::string(", \"presentation\": ") + (ui_.presentation ? "true" : "false");
+    extra += std::string(", \"typing\": ") + (ImGui::GetIO().WantTextInput ? "true" : "false");
     extra += ", \"time_format\": ";
     const char* formats[] = {"\"absolute\"", "\"relative\"", "\"delta\""};
     extra += formats[static_cast<int>(m_.time_format())];
@@ -77,46 +75,57 @@ std::string App::state_json() const {
 }
 
 void App::keyboard() {
-    ImGuiIO& io = ImGui::GetIO();
-    const bool ctrl = io.KeyCtrl;
-    if (key(GLFW_KEY_F5, false)) {
-        ui_.presentation = !ui_.presentation;
-        style_dirty_ = true;
-    }
-    if (key(GLFW_KEY_F1, false)) ui_.show_help = !ui_.show_help;
-    if (ctrl && key(GLFW_KEY_Q, false)) ui_.quit = true;
-    if (ctrl && key(GLFW_KEY_O, false)) files_.open(FileDialog::Purpose::open, m_.capture() && !m_.capture()->live()
-                                                                                  ? std::filesystem::path(m_.capture()->name()).parent_path().string()
-                                                                                  : ".");
-    if (ctrl && key(GLFW_KEY_F, false)) ui_.focus_filter = true;
-    if (ctrl && key(GLFW_KEY_G, false)) ui_.show_goto = true;
-    if (ctrl && key(GLFW_KEY_E, false)) {
-        if (m_.live_running()) m_.stop_live();
-        else ui_.show_capture = true;
-    }
-    if (ctrl && key(GLFW_KEY_T, false)) m_.set_time_format(static_cast<TimeFormat>((static_cast<int>(m_.time_format()) + 2) % 3));
-    for (int t = 0; t < 4; ++t) {
-        if (ctrl && key(GLFW_KEY_1 + t, false)) {
-            ui_.tab = static_cast<Tab>(t);
+    std::vector<KeyPress> keys;
+    keys.swap(keys_);
+    const bool typing = ImGui::GetIO().WantTextInput;
+    const bool popup = ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId);
+    for (const KeyPress& k : keys) {
+        const bool ctrl = (k.mods & GLFW_MOD_CONTROL) != 0;
+        if (k.key == GLFW_KEY_F5) {
+            ui_.presentation = !ui_.presentation;
+            style_dirty_ = true;
+        } else if (k.key == GLFW_KEY_F1) {
+            ui_.show_help = !ui_.show_help;
+        } else if (ctrl && k.key == GLFW_KEY_Q) {
+            ui_.quit = true;
+        } else if (ctrl && k.key == GLFW_KEY_O) {
+            files_.open(FileDialog::Purpose::open, m_.capture() && !m_.capture()->live()
+                                                       ? std::filesystem::path(m_.capture()->name()).parent_path().string()
+                                                       : ".");
+        } else if (ctrl && k.key == GLFW_KEY_F) {
+            ui_.focus_filter = true;
+        } else if (ctrl && k.key == GLFW_KEY_G) {
+            ui_.show_goto = true;
+        } else if (ctrl && k.key == GLFW_KEY_E) {
+            if (m_.live_running()) m_.stop_live();
+            else ui_.show_capture = true;
+        } else if (ctrl && k.key == GLFW_KEY_T) {
+            m_.set_time_format(static_cast<TimeFormat>((static_cast<int>(m_.time_format()) + 2) % 3));
+        } else if (ctrl && k.key >= GLFW_KEY_1 && k.key <= GLFW_KEY_4) {
+            ui_.tab = static_cast<Tab>(k.key - GLFW_KEY_1);
+            ui_.select_tab = true;
+        } else if (typing) {
+            // Escape leaves the filter bar, so the arrows move through the list again.
+            if (k.key == GLFW_KEY_ESCAPE) ImGui::SetWindowFocus(nullptr);
+        } else if (popup || ctrl) {
+            continue;
+        } else if (k.key == GLFW_KEY_DOWN) {
+            m_.move_selection(1);
+        } else if (k.key == GLFW_KEY_UP) {
+            m_.move_selection(-1);
+        } else if (k.key == GLFW_KEY_PAGE_DOWN) {
+            m_.move_selection(ui_.list_page_rows);
+        } else if (k.key == GLFW_KEY_PAGE_UP) {
+            m_.move_selection(-ui_.list_page_rows);
+        } else if (k.key == GLFW_KEY_HOME) {
+            m_.select_first_row();
+        } else if (k.key == GLFW_KEY_END) {
+            m_.select_last_row();
+        } else if (k.key == GLFW_KEY_ENTER || k.key == GLFW_KEY_KP_ENTER) {
+            ui_.expand_layers = true;
+            ui_.tab = Tab::layers;
             ui_.select_tab = true;
         }
-    }
-    // Escape leaves the filter bar, so the arrows move through the list again.
-    if (io.WantTextInput) {
-        if (named_key(ImGuiKey_Escape, false)) ImGui::SetWindowFocus(nullptr);
-        return;
-    }
-    if (ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
-    if (named_key(ImGuiKey_DownArrow)) m_.move_selection(1);
-    if (named_key(ImGuiKey_UpArrow)) m_.move_selection(-1);
-    if (named_key(ImGuiKey_PageDown)) m_.move_selection(ui_.list_page_rows);
-    if (named_key(ImGuiKey_PageUp)) m_.move_selection(-ui_.list_page_rows);
-    if (named_key(ImGuiKey_Home, false)) m_.select_first_row();
-    if (named_key(ImGuiKey_End, false)) m_.select_last_row();
-    if (named_key(ImGuiKey_Enter, false) || named_key(ImGuiKey_KeyPadEnter, false)) {
-        ui_.expand_layers = true;
-        ui_.tab = Tab::layers;
-        ui_.select_tab = true;
     }
 }
 

@@ -17,6 +17,10 @@ public:
     void frame();
     // Files dropped on the window (GLFW's drop callback): the first capture is opened.
     void drop(const std::vector<std::string>& paths);
+    // A key press (or auto-repeat) as GLFW reports it, with the modifiers held at that moment.
+    // Shortcuts are read from these, not from ImGui's "key down at the frame" state, so a
+    // press shorter than a frame (a fast typist, xdotool) still counts.
+    void key_event(int key, int mods) { keys_.push_back({key, mods}); }
     // Applies what the --panel option names: a tab, and what that tab shows.
     void show_panel(const std::string& name);
 
@@ -41,6 +45,10 @@ private:
     UiState ui_;
     bool style_dirty_ = false;
     std::vector<std::string> pending_drops_;
+    struct KeyPress {
+        int key, mods;
+    };
+    std::vector<KeyPress> keys_;
     PacketListView list_;
     FilterBar filter_;
     LayerTreeView tree_;

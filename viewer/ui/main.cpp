@@ -106,10 +106,57 @@ bool parse(int argc, char** argv, Options& o) {
 
 void glfw_error(int code, const char* what) { std::fprintf(stderr, "wirelab view: GLFW error %d: %s\n", code, what); }
 
+// What the GLFW callbacks need: the app (dropped files) and the key releases held back.
+//
+// Dear ImGui 1.86 reads keys as "down at NewFrame": a key pressed and released between two
+// frames (a fast typist, xdotool) would never be seen. Releases of keys pressed since the last
+// frame are held back until that frame was drawn, as ImGui 1.87's input queue does.
+struct WindowGlue {
+    wv::App* app = nullptr;
+    std::vector<bool> pressed_this_frame = std::vector<bool>(GLFW_KEY_LAST + 1, false);
+    struct Release {
+        int key, scancode, mods;
+    };
+    std::vector<Release> held;
+    // Input arrived: draw a few frames at once (focus changes take two frames to show).
+    int busy_frames = 0;
+
+    void after_frame(GLFWwindow* window) {
+        std::fill(pressed_this_frame.begin(), pressed_this_frame.end(), false);
+        std::vector<Release> now;
+        now.swap(held);
+        for (const Release& r : now) ImGui_ImplGlfw_KeyCallback(window, r.key, r.scancode, GLFW_RELEASE, r.mods);
+    }
+};
+
+void on_key(GLFWwindow* window, int key, int scancode, int action, int mods) {
+    auto* glue = static_cast<WindowGlue*>(glfwGetWindowUserPointer(window));
+    glue->busy_frames = 4;
+    if (key >= 0 && key <= GLFW_KEY_LAST) {
+        if (action == GLFW_RELEASE && glue->pressed_this_frame[static_cast<std::size_t>(key)]) {
+            glue->held.push_back({key, scancode, mods});
+            return;
+        }
+        if (action == GLFW_PRESS) glue->pressed_this_frame[static_cast<std::size_t>(key)] = true;
+    }
+    if (action != GLFW_RELEASE) glue->app->key_event(key, mods);
+    ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+}
+
+void on_char(GLFWwindow* window, unsigned int c) {
+    static_cast<WindowGlue*>(glfwGetWindowUserPointer(window))->busy_frames = 4;
+    ImGui_ImplGlfw_CharCallback(window, c);
+}
+
+void on_mouse_button(GLFWwindow* window, int button, int action, int mods) {
+    static_cast<WindowGlue*>(glfwGetWindowUserPointer(window))->busy_frames = 4;
+    ImGui_ImplGlfw_MouseButtonCallback(window, button, action, mods);
+}
+
 void on_drop(GLFWwindow* window, int count, const char** paths) {
-    auto* app = static_cast<wv::App*>(glfwGetWindowUserPointer(window));
+    auto* glue = static_cast<WindowGlue*>(glfwGetWindowUserPointer(window));
     std::vector<std::string> files(paths, paths + count);
-    app->drop(files);
+    glue->app->drop(files);
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -180,7 +227,15 @@ int main(int argc, char** argv) {
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;  // the layout is the program's, not a file in the current directory
-    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    // The backend's callbacks, installed here so that key releases can be held back (WindowGlue).
+    ImGui_ImplGlfw_InitForOpenGL(window, false);
+    glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+    glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
+    glfwSetMouseButtonCallback(window, on_mouse_button);
+    glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
+    glfwSetCharCallback(window, on_char);
+    glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+    glfwSetKeyCallback(window, on_key);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
     // DPI: the monitor's content scale (2 on a HiDPI laptop) sizes fonts and spacing.
@@ -194,7 +249,9 @@ int main(int argc, char** argv) {
     wv::ViewerModel model;
     wv::App app(model, theme);
     app.ui().presentation = opt.presentation;
-    glfwSetWindowUserPointer(window, &app);
+    WindowGlue glue;
+    glue.app = &app;
+    glfwSetWindowUserPointer(window, &glue);
     glfwSetDropCallback(window, on_drop);
 
     // What the command line asks for. The headless path waits for each step; the window
@@ -211,7 +268,10 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
         // Wait for input, but keep drawing while background work shows progress.
-        if (headless || model.busy() || model.live_running()) glfwPollEvents();
+        if (headless || model.busy() || model.live_running() || !glue.held.empty() || glue.busy_frames > 0) {
+            glfwPollEvents();
+            if (glue.busy_frames > 0) --glue.busy_frames;
+        }
         else glfwWaitEventsTimeout(0.25);
 
         if (pending_select) {
@@ -241,6 +301,7 @@ int main(int argc, char** argv) {
         if (headless) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
         app.frame();
+        glue.after_frame(window);
         ImGui::Render();
         int w, h;
         glfwGetFramebufferSize(window, &w, &h);
