@@ -20,6 +20,7 @@ void register_icmp(Registry& r);
 void register_icmpv6(Registry& r);
 void register_engineio(Registry& r);
 void register_socketio(Registry& r);
+void register_dns(Registry& r);
 }  // namespace proto
 
 void register_all_protocols(Registry& r) {
@@ -39,6 +40,7 @@ void register_all_protocols(Registry& r) {
     proto::register_icmpv6(r);
     proto::register_engineio(r);
     proto::register_socketio(r);
+    proto::register_dns(r);
 }
 
 }  // namespace wirelab
