@@ -22,6 +22,7 @@ struct DumpOptions {
     bool header = false;
     char quote = 0;         // 0, 'd' or 's'
     bool decode_only = false;  // decode every layer, print nothing (benchmarks)
+    std::string filter;     // -Y: display filter; only packets that match are printed
     bool quiet = false;        // -q: no per-packet output (with -z)
     std::vector<std::string> taps;  // -z follow,tcp,ascii,N / follow,websocket,N / flow,tcp
     std::vector<std::pair<std::uint32_t, std::string>> decode_as;  // -d tcp.port==N,PROTO

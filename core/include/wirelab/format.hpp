@@ -20,6 +20,7 @@ void append_display_value(std::string& out, const Tree& tree, const Frame& frame
 void append_ipv4(std::string& out, const std::uint8_t* p);
 void append_ipv6(std::string& out, const std::uint8_t* p);
 void append_ether(std::string& out, const std::uint8_t* p);
+void append_address(std::string& out, const Address& a);
 void append_uint(std::string& out, std::uint64_t v);
 void append_hex(std::string& out, std::uint64_t v, int digits);
 void append_json_string(std::string& out, std::string_view s);

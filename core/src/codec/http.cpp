@@ -76,7 +76,11 @@ bool looks_like_http(std::string_view data) {
 }
 
 Result parse_head(std::string_view data, Message& out, const Limits& limits) {
+    // Reset, keeping the header vector's memory for the next message.
+    out.headers.clear();
+    std::vector<Header> headers = std::move(out.headers);
     out = Message{};
+    out.headers = std::move(headers);
     // Find the end of the head: an empty line. Bare LF line ends are accepted when reading
     // (RFC 9112 section 2.2), CRLF is what is sent.
     std::size_t pos = 0;

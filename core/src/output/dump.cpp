@@ -7,6 +7,7 @@
 
 #include "wirelab/capture.hpp"
 #include "wirelab/decoder.hpp"
+#include "wirelab/filter.hpp"
 #include "wirelab/format.hpp"
 #include "wirelab/stream.hpp"
 #include "wirelab/taps.hpp"
@@ -23,21 +24,16 @@ void flush(std::string& buf, std::FILE* out) {
     buf.clear();
 }
 
+// One tshark-style summary line, appended without temporary strings (it runs per packet).
 void summary_line(std::string& o, const PacketInfo& p) {
-    char num[32];
-    int n = std::snprintf(num, sizeof num, "%5llu ", static_cast<unsigned long long>(p.frame->number));
+    char num[48];
+    long long ns = p.rel_ns < 0 ? -p.rel_ns : p.rel_ns;
+    int n = std::snprintf(num, sizeof num, "%5llu %s%4lld.%06lld ", static_cast<unsigned long long>(p.frame->number),
+                          p.rel_ns < 0 ? "-" : " ", ns / 1'000'000'000, (ns % 1'000'000'000) / 1000);
     o.append(num, static_cast<std::size_t>(n));
-    std::string t;
-    append_seconds(t, p.rel_ns, 6);
-    if (t.size() < 11) o.append(11 - t.size(), ' ');
-    o += t;
-    o += ' ';
-    const Address& src = p.net_src.kind != Address::Kind::none ? p.net_src : p.dl_src;
-    const Address& dst = p.net_dst.kind != Address::Kind::none ? p.net_dst : p.dl_dst;
-    std::string s = src.str(), d = dst.str();
-    o += s;
+    append_address(o, p.net_src.kind != Address::Kind::none ? p.net_src : p.dl_src);
     o += " \xe2\x86\x92 ";
-    o += d;
+    append_address(o, p.net_dst.kind != Address::Kind::none ? p.net_dst : p.dl_dst);
     o += ' ';
     o += p.protocol;
     o += ' ';
@@ -278,6 +274,19 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         taps.push_back(std::move(tap));
     }
 
+    // -Y is compiled once, before the first packet; a mistake is shown with its column.
+    Filter filter;
+    if (!opt.filter.empty()) {
+        FilterError ferr;
+        auto compiled = Filter::compile(opt.filter, decoder.registry(), ferr);
+        if (!compiled) {
+            std::fprintf(err, "wirelab dump: bad display filter (-Y): %s\n%s\n", ferr.str().c_str(),
+                         filter_error_marker(opt.filter, ferr).c_str());
+            return 1;
+        }
+        filter = std::move(*compiled);
+    }
+
     // Arguments are checked before the file is opened, so a typo is reported as such.
     CaptureError cerr;
     auto cap = CaptureFile::open(opt.file, cerr);
@@ -301,7 +310,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     Tree tree;
     PacketInfo pinfo;
     Frame frame;
-    long long n = 0;
+    long long n = 0;      // packets read (-c counts these, as tshark does)
+    long long shown = 0;  // packets that passed -Y
     std::uint64_t next_release = kReleaseEvery;
     while ((opt.count < 0 || n < opt.count) && cap->next(frame)) {
         ++n;
@@ -310,10 +320,12 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
                                  : kLinkEthernet;
         decoder.decode(frame, link, tree, pinfo, want_info);
         for (auto& tap : taps) tap->packet(tree, frame, pinfo);
-        if (!opt.decode_only && !opt.quiet) {
+        bool pass = filter.match(tree, frame);  // the empty filter passes everything
+        shown += pass;
+        if (pass && !opt.decode_only && !opt.quiet) {
             switch (opt.format) {
                 case DumpOptions::Format::fields: fields_line(buf, cols, tree, frame, opt); break;
-                case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, n == 1); break;
+                case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, shown == 1); break;
                 case DumpOptions::Format::text:
                     if (opt.verbose) {
                         verbose_tree(buf, tree, frame);
@@ -348,8 +360,10 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
 
 namespace {
 constexpr const char* kDumpUsage =
-    "Usage: wirelab dump -r FILE [-T text|fields|json] [-V] [-x] [-c N] [-n] [-e FIELD ...] [-E opt=value]\n"
+    "Usage: wirelab dump -r FILE [-Y FILTER] [-T text|fields|json] [-V] [-x] [-c N] [-n] [-e FIELD ...] [-E opt=value]\n"
     "  -r FILE        capture file to read (pcap or pcapng)\n"
+    "  -Y FILTER      display filter in Wireshark's syntax: only packets that match are printed\n"
+    "                 (tcp.port == 80, ip.addr == 10.0.0.0/8 and not arp, http contains \"GET\")\n"
     "  -T text        one summary line per packet (default); -V adds the layer tree, -x a hex dump\n"
     "  -T fields      the values of the fields given with -e, tab-separated, as tshark prints them\n"
     "  -T json        every layer and field with value, byte range, OSI and TCP/IP layer\n"
@@ -391,6 +405,10 @@ bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err) {
                 std::fprintf(err, "wirelab dump: unknown output format '%s' (accepted: text, fields, json)\n", v);
                 return false;
             }
+        } else if (a == "-Y") {
+            const char* v = need(i, "-Y");
+            if (!v) return false;
+            opt.filter = v;
         } else if (a == "-e") {
             const char* v = need(i, "-e");
             if (!v) return false;

@@ -118,6 +118,15 @@ void append_ether(std::string& out, const std::uint8_t* p) {
     }
 }
 
+void append_address(std::string& out, const Address& a) {
+    switch (a.kind) {
+        case Address::Kind::ether: append_ether(out, a.bytes.data()); break;
+        case Address::Kind::ipv4: append_ipv4(out, a.bytes.data()); break;
+        case Address::Kind::ipv6: append_ipv6(out, a.bytes.data()); break;
+        case Address::Kind::none: break;
+    }
+}
+
 void append_seconds(std::string& out, std::int64_t ns, int decimals) {
     if (ns < 0) {
         out += '-';

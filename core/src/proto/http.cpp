@@ -163,7 +163,7 @@ public:
     std::int64_t message_length(const Tvb& data, StreamCtx& s) override {
         std::string_view text = as_text(data);
         if (!http::looks_like_http(text)) return kNotMine;
-        http::Message m;
+        http::Message& m = length_msg_;  // reused: its header vector keeps its memory
         http::Result r = http::parse_head(text, m);
         if (r.status == http::Status::incomplete) return s.at_close ? static_cast<std::int64_t>(text.size()) : kNeedMore;
         if (r.status == http::Status::error) return static_cast<std::int64_t>(text.size());  // shown malformed
@@ -191,7 +191,7 @@ public:
         Layer layer(ctx, kHttpProto, msg, msg.size());
         HttpState& st = s.get<HttpState>();
         std::string_view text = as_text(msg);
-        http::Message m;
+        http::Message& m = msg_;
         http::Result r = http::parse_head(text, m);
         if (r.status != http::Status::complete) {
             ctx.malformed(msg, 0, msg.size(),
@@ -318,6 +318,8 @@ public:
     }
 
 private:
+    http::Message length_msg_, msg_;
+
     static std::string_view request_method(StreamCtx& s) {
         if (s.direction == 0 || !*s.state) return {};
         auto& st = static_cast<HttpState&>(**s.state);

@@ -60,7 +60,12 @@ public:
     // Checks that [off, off+len) was captured; the first miss marks the layer truncated.
     bool fits(std::size_t off, std::size_t len) {
         if (!ok_) return false;
-        if (tvb_.has(off, len)) return true;
+        if (tvb_.has(off, len)) [[likely]] return true;
+        return miss(off, len);
+    }
+
+private:
+    [[gnu::noinline]] bool miss(std::size_t off, std::size_t len) {
         ok_ = false;
         // Bytes cut by the snapshot length existed on the wire: the packet is truncated. Bytes
         // the packet never had: the header claims more than there is, it is malformed.
@@ -72,7 +77,6 @@ public:
         return false;
     }
 
-private:
     Ctx& ctx_;
     Tvb tvb_;
     std::string_view what_;

@@ -265,7 +265,8 @@ public:
         }
         h.uint(kFields[hf_flags], 12, 2);
         for (std::size_t f = hf_flags_res; f <= hf_flags_fin; ++f) h.uint(kFields[f], 12, 2);
-        std::string str = flag_string(flags);
+        char flag_buf[24];
+        std::string_view str = flag_string(flags, flag_buf);
         ctx.tree.add_text(kFields[hf_flags_str], tvb, 12, 2, str, kGenerated);
         std::uint64_t window = h.uint(kFields[hf_window_size_value], 14, 2);
         h.uint(kFields[hf_checksum], 16, 2);
@@ -625,17 +626,20 @@ private:
         if (n > 0 && static_cast<std::uint64_t>(n) <= f.pending.size()) deliver_reassembled(ctx, s, sc, f, static_cast<std::size_t>(n));
     }
 
-    static std::string flag_string(std::uint16_t flags) {
-        // Wireshark's order: reserved bits, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN.
+    // The flags as letters, Wireshark's order: reserved bits, AE, CWR, ECE, URG, ACK, PSH,
+    // RST, SYN, FIN; a middle dot for each bit not set. Written into `buf` (at least 24 bytes).
+    static std::string_view flag_string(std::uint16_t flags, char* buf) {
         static constexpr char kLetters[] = "RRRACEUAPRSF";
-        std::string s;
+        std::size_t n = 0;
         for (int bit = 11; bit >= 0; --bit) {
-            if (flags >> bit & 1)
-                s += kLetters[11 - bit];
-            else
-                s += "\xc2\xb7";  // middle dot
+            if (flags >> bit & 1) {
+                buf[n++] = kLetters[11 - bit];
+            } else {
+                buf[n++] = '\xc2';
+                buf[n++] = '\xb7';
+            }
         }
-        return s;
+        return {buf, n};
     }
 
     static void info(Ctx& ctx, std::uint64_t sport, std::uint64_t dport, std::uint16_t flags, std::uint32_t seq,
