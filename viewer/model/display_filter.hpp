@@ -12,10 +12,23 @@
 
 #include "wirelab/capture.hpp"
 #include "wirelab/dissect.hpp"
-#include "wirelab/filter.hpp"
 #include "wirelab/tree.hpp"
+#ifdef WIRELAB_HAVE_FILTER_ENGINE
+#include "wirelab/filter.hpp"
+#endif
 
 namespace wirelab::viewer {
+
+#ifdef WIRELAB_HAVE_FILTER_ENGINE
+using FilterError = wirelab::FilterError;
+#else
+// What wirelab/filter.hpp's FilterError holds, until that header is in core.
+struct FilterError {
+    std::size_t column = 0;  // 1-based position in the filter text, in characters; 0: nowhere
+    std::size_t length = 0;  // characters the problem spans
+    std::string message;
+};
+#endif
 
 class DisplayFilter {
 public:

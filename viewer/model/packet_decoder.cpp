@@ -70,11 +70,17 @@ std::shared_ptr<DecodedPacket> PacketDecoder::decode(const std::shared_ptr<const
     PacketInfo pinfo;
     Frame f;
     const PacketIndex& idx = data.index();
+    std::uint64_t released = next_ < idx.size() ? idx[next_].data_offset : 0;
     for (; next_ < index; ++next_) {
         // Stop early if a newer request came: its decode continues from here.
         if ((next_ & 1023) == 0) {
             std::lock_guard<std::mutex> lock(mutex_);
             if (pending_ || quit_) return nullptr;
+            // A long run forward reads much of the file: let its pages go behind us.
+            if (idx[next_].data_offset > released + (16u << 20)) {
+                data.bytes().release(released, idx[next_].data_offset - released);
+                released = idx[next_].data_offset;
+            }
         }
         if (data.frame(next_, f)) decoder_.decode(f, idx[next_].link_type, p->tree, pinfo, false);
     }

@@ -36,12 +36,13 @@ constexpr const char* kUsage =
     "  --presentation       start in presentation mode (F5 toggles it)\n"
     "  --size WxH           window size (default 1400x900)\n"
     "  --screenshot FILE    render the window to a PNG once everything is ready, then exit\n"
+    "  --export-svg FILE    with --panel ladder: also write the ladder diagram as SVG\n"
     "  --state-json FILE    write the viewer's state as JSON (with --screenshot: once; else\n"
     "                       whenever it changes)\n"
     "Example: wirelab view captures/http_get_loopback.pcapng --select 4 --panel model\n";
 
 struct Options {
-    std::string file, filter, field, panel, screenshot, state_json;
+    std::string file, filter, field, panel, screenshot, state_json, export_svg;
     long select = 0;
     int width = 1400, height = 900;
     bool presentation = false;
@@ -70,6 +71,8 @@ bool parse(int argc, char** argv, Options& o) {
             if (!value(o.panel)) return false;
         } else if (a == "--screenshot") {
             if (!value(o.screenshot)) return false;
+        } else if (a == "--export-svg") {
+            if (!value(o.export_svg)) return false;
         } else if (a == "--state-json") {
             if (!value(o.state_json)) return false;
         } else if (a == "--presentation") {
@@ -288,6 +291,11 @@ int main(int argc, char** argv) {
         if (pending_panel && !pending_select && (!model.selected_packet() || model.decoded())) {
             app.show_panel(opt.panel);
             pending_panel = false;
+            std::string err;
+            if (!opt.export_svg.empty() && !model.export_ladder_svg(opt.export_svg, err)) {
+                std::fprintf(stderr, "wirelab view: --export-svg: %s\n", err.c_str());
+                exit_code = 1;
+            }
         }
         if (app.style_dirty()) {
             theme.apply_style(app.ui().presentation, dpi);

@@ -97,9 +97,17 @@ void ModelPanelView::draw(ViewerModel& m, UiState& ui, const Theme& theme) {
         std::string label = std::to_string(k) + "  " + std::string(osi_name(osi));
         dl->AddText(ImVec2(a.x + 8, y + (row - 3 - ImGui::GetTextLineHeight()) / 2), lit ? lit_text : dim_text, label.c_str());
         if (lit) {
-            std::string names = names_of(*p, ls);
+            // The protocols at the right; when they do not fit beside the layer's name, the
+            // innermost ones are kept.
+            float room = osi_w - ImGui::CalcTextSize(label.c_str()).x - 28;
+            std::vector<int> shown = ls;
+            std::string names = names_of(*p, shown);
+            while (shown.size() > 1 && ImGui::CalcTextSize(names.c_str()).x > room) {
+                shown.erase(shown.begin());
+                names = names_of(*p, shown);
+            }
             ImVec2 sz = ImGui::CalcTextSize(names.c_str());
-            dl->AddText(ImVec2(b.x - sz.x - 8, y + (row - 3 - sz.y) / 2), lit_text, names.c_str());
+            if (sz.x <= room) dl->AddText(ImVec2(b.x - sz.x - 8, y + (row - 3 - sz.y) / 2), lit_text, names.c_str());
         }
         ImGui::SetCursorScreenPos(a);
         ImGui::PushID(k);
@@ -144,8 +152,18 @@ void ModelPanelView::draw(ViewerModel& m, UiState& ui, const Theme& theme) {
                 dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(names.c_str()).x - 8, cy - lh / 2), lit_text, names.c_str());
             }
         } else {
-            dl->AddText(ImVec2(a.x + 8, cy - lh * (lit ? 1.0f : 0.5f)), lit ? lit_text : dim_text, label.c_str());
-            if (lit) dl->AddText(ImVec2(a.x + 8, cy), lit_text, names_of(*p, ls).c_str());
+            // Taller cells: the name, then one protocol a line (as many as fit).
+            std::vector<std::string> lines{label};
+            if (lit)
+                for (int l : ls) {
+                    std::string n(p->layers[static_cast<std::size_t>(l)].proto->short_name);
+                    if (std::find(lines.begin() + 1, lines.end(), n) == lines.end()) lines.push_back(n);
+                }
+            std::size_t fit = std::max<std::size_t>(1, static_cast<std::size_t>((y1 - y0 - 4) / lh));
+            if (lines.size() > fit) lines.resize(fit);
+            float ty = cy - lh * static_cast<float>(lines.size()) / 2;
+            for (std::size_t k = 0; k < lines.size(); ++k)
+                dl->AddText(ImVec2(a.x + 8, ty + lh * static_cast<float>(k)), lit ? lit_text : dim_text, lines[k].c_str());
         }
         ImGui::SetCursorScreenPos(a);
         ImGui::PushID(100 + static_cast<int>(s.layer));

@@ -35,7 +35,8 @@ void PacketListView::draw(ViewerModel& m, UiState& ui, const Theme& theme) {
     }
 
     const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
-    const float visible_h = ImGui::GetWindowHeight() - row_h;  // below the frozen header
+    // Below the frozen header, above the horizontal scroll bar.
+    const float visible_h = ImGui::GetWindowHeight() - row_h - ImGui::GetStyle().ScrollbarSize;
     ui.list_page_rows = std::max(1, static_cast<int>(visible_h / row_h) - 1);
     const std::size_t rows = m.row_count();
 
