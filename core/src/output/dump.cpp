@@ -212,7 +212,16 @@ void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& fram
             if (opt.occurrence == 'f' && c.counts[col] > 0) continue;
             if (opt.occurrence == 'l') cell.clear();
             else if (c.counts[col] > 0) cell += opt.aggregator;
+            std::size_t from = cell.size();
             append_field_value(cell, tree, frame, n);
+            // Like tshark, a value never breaks the line: tab, CR and LF are written escaped.
+            for (std::size_t i = from; i < cell.size(); ++i) {
+                char ch = cell[i];
+                if (ch != '\t' && ch != '\r' && ch != '\n') continue;
+                cell[i] = '\\';
+                cell.insert(cell.begin() + static_cast<std::ptrdiff_t>(i) + 1, ch == '\t' ? 't' : ch == '\r' ? 'r' : 'n');
+                ++i;
+            }
             ++c.counts[col];
         }
     }

@@ -238,11 +238,15 @@ public:
             std::size_t field = m.is_request ? hf_request_line : hf_response_line;
             for (const HeaderField& hf : kHeaderFields)
                 if (http::iequals(hf.name, h.name)) field = hf.field;
+            // A header line's field covers its line end too, as Wireshark's does.
+            std::size_t line_len = h.length;
+            if (h.offset + line_len < text.size() && text[h.offset + line_len] == '\r') ++line_len;
+            if (h.offset + line_len < text.size() && text[h.offset + line_len] == '\n') ++line_len;
             if (field == hf_request_line || field == hf_response_line) {
-                ctx.tree.add(kFields[field], head, h.offset, h.length, 0);
+                ctx.tree.add(kFields[field], head, h.offset, line_len, 0);
                 continue;
             }
-            ctx.tree.add(kFields[m.is_request ? hf_request_line : hf_response_line], head, h.offset, h.length, 0,
+            ctx.tree.add(kFields[m.is_request ? hf_request_line : hf_response_line], head, h.offset, line_len, 0,
                          kHidden);
             ctx.tree.add(kFields[field], head, at(h.value), h.value.size(), 0);
             if (field == hf_content_length_header) {
