@@ -353,7 +353,7 @@ TEST_CASE("flow tcp draws the handshake as a ladder", "[core][flow]") {
     CHECK(out.find("Seq = 0 Ack = 1") != std::string::npos);
 }
 
-TEST_CASE("-d forces HTTP on a port and bad -z/-d arguments are named", "[core][cli]") {
+TEST_CASE("forcing a protocol on a port works and bad statistics or decode-as arguments are named", "[core][cli]") {
     std::string out = run(std::string(WIRELAB_BIN) + " dump -r " + shared("websocket/ws_midstream_no_handshake.pcap") +
                           " -d tcp.port==12345,http 2>&1");
     CHECK(!out.empty());

@@ -173,6 +173,7 @@ struct Read {
     std::unique_ptr<wl::CaptureFile> file;
     wl::CaptureError open_error;
     std::vector<wl::Frame> frames;
+    std::vector<wl::Frame> blocks;  // non-packet pcapng blocks listed as frames
     std::optional<wl::CaptureError> error;  // from next(), or from open() if that failed
     bool failed() const { return error.has_value(); }
     std::vector<std::uint64_t> numbers() const {
@@ -190,7 +191,9 @@ Read read_all(const std::string& path) {
         return read;
     }
     wl::Frame frame;
-    while (read.file->next(frame)) read.frames.push_back(frame);
+    // Packets only: the pcapng blocks tshark also lists as frames (custom blocks) are kept
+    // apart, in `blocks`.
+    while (read.file->next(frame)) (frame.block_type ? read.blocks : read.frames).push_back(frame);
     read.error = read.file->error();
     return read;
 }
@@ -470,6 +473,12 @@ TEST_CASE("pcapng with every block type: frames numbered as tshark numbers them"
     // capinfos counts 5 packets; tshark also lists the three custom blocks as frames 1, 3, 8.
     REQUIRE(r.frames.size() == 5);
     CHECK(r.numbers() == std::vector<std::uint64_t>{2, 4, 5, 6, 7});
+    // The custom blocks come as frames of their own, numbered where tshark lists them.
+    REQUIRE(r.blocks.size() == 3);
+    CHECK(r.blocks[0].number == 1);
+    CHECK(r.blocks[1].number == 3);
+    CHECK(r.blocks[2].number == 8);
+    CHECK(r.blocks[0].data.size() == 24);
     const TsharkRead t = tshark_read(path);
     const auto packets = t.packets();
     REQUIRE(packets.size() == 5);
@@ -968,7 +977,8 @@ TEST_CASE("rewind reads the same frames again with the same interface indices", 
             for (int i = 0; i < partial; ++i) REQUIRE(r.file->next(frame));
             r.file->rewind();
             std::vector<wl::Frame> again;
-            while (r.file->next(frame)) again.push_back(frame);
+            while (r.file->next(frame))
+                if (!frame.block_type) again.push_back(frame);
             CHECK_FALSE(r.file->error());
             REQUIRE(again.size() == r.frames.size());
             for (std::size_t i = 0; i < again.size(); ++i) {
