@@ -1,6 +1,7 @@
 // `wirelab dump`: the tshark-compatible command line over the core decoder.
 #include "wirelab/dump.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -197,6 +198,9 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
 struct Columns {
     std::vector<const FieldDef*> defs;
     std::unordered_map<const FieldDef*, std::vector<std::size_t>> column_of;
+    // The protocols of the requested fields: most nodes of a packet belong to none of them and
+    // are skipped with a few pointer compares instead of a hash lookup.
+    std::vector<const ProtocolDef*> protocols;
     std::vector<std::string> cells;
     std::vector<unsigned> counts;
 };
@@ -205,6 +209,7 @@ void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& fram
     for (auto& cell : c.cells) cell.clear();
     std::fill(c.counts.begin(), c.counts.end(), 0u);
     for (const Node& n : tree.nodes()) {
+        if (std::find(c.protocols.begin(), c.protocols.end(), n.field->proto) == c.protocols.end()) continue;
         auto it = c.column_of.find(n.field);
         if (it == c.column_of.end()) continue;
         for (std::size_t col : it->second) {
@@ -255,6 +260,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
             }
             cols.defs.push_back(f);
             cols.column_of[f].push_back(i);
+            if (std::find(cols.protocols.begin(), cols.protocols.end(), f->proto) == cols.protocols.end())
+                cols.protocols.push_back(f->proto);
         }
         cols.cells.resize(opt.fields.size());
         cols.counts.resize(opt.fields.size());
