@@ -197,10 +197,29 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
 // fills all columns.
 struct Columns {
     std::vector<const FieldDef*> defs;
-    std::unordered_map<const FieldDef*, std::vector<std::size_t>> column_of;
-    // The protocols of the requested fields: most nodes of a packet belong to none of them and
-    // are skipped with a few pointer compares instead of a hash lookup.
-    std::vector<const ProtocolDef*> protocols;
+    // Requested fields in a small open-addressed table keyed by the FieldDef's address: every
+    // node of every packet is looked up, so a miss must cost one multiply and one compare.
+    static constexpr std::size_t kSlots = 256;
+    struct Slot {
+        const FieldDef* field = nullptr;
+        std::vector<std::size_t> columns;
+    };
+    std::vector<Slot> slots = std::vector<Slot>(kSlots);
+    static std::size_t hash(const FieldDef* f) {
+        return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(f) >> 3) * 0x9e3779b97f4a7c15ull >> 56);
+    }
+    const Slot* find(const FieldDef* f) const {
+        for (std::size_t i = hash(f);; i = (i + 1) % kSlots) {
+            if (slots[i].field == f) return &slots[i];
+            if (!slots[i].field) return nullptr;
+        }
+    }
+    void add(const FieldDef* f, std::size_t column) {
+        std::size_t i = hash(f);
+        while (slots[i].field && slots[i].field != f) i = (i + 1) % kSlots;
+        slots[i].field = f;
+        slots[i].columns.push_back(column);
+    }
     std::vector<std::string> cells;
     std::vector<unsigned> counts;
 };
@@ -209,10 +228,9 @@ void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& fram
     for (auto& cell : c.cells) cell.clear();
     std::fill(c.counts.begin(), c.counts.end(), 0u);
     for (const Node& n : tree.nodes()) {
-        if (std::find(c.protocols.begin(), c.protocols.end(), n.field->proto) == c.protocols.end()) continue;
-        auto it = c.column_of.find(n.field);
-        if (it == c.column_of.end()) continue;
-        for (std::size_t col : it->second) {
+        const Columns::Slot* slot = c.find(n.field);
+        if (!slot) continue;
+        for (std::size_t col : slot->columns) {
             std::string& cell = c.cells[col];
             if (opt.occurrence == 'f' && c.counts[col] > 0) continue;
             if (opt.occurrence == 'l') cell.clear();
@@ -259,9 +277,11 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
                 return 1;
             }
             cols.defs.push_back(f);
-            cols.column_of[f].push_back(i);
-            if (std::find(cols.protocols.begin(), cols.protocols.end(), f->proto) == cols.protocols.end())
-                cols.protocols.push_back(f->proto);
+            if (opt.fields.size() >= Columns::kSlots / 2) {
+                std::fprintf(err, "wirelab dump: at most %zu -e fields\n", Columns::kSlots / 2 - 1);
+                return 1;
+            }
+            cols.add(f, i);
         }
         cols.cells.resize(opt.fields.size());
         cols.counts.resize(opt.fields.size());
