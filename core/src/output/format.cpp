@@ -57,16 +57,29 @@ void append_uint(std::string& out, std::uint64_t v) {
     out.append(buf + i, 24 - i);
 }
 
+// The helpers below build text in a local buffer and append it once: std::string's
+// push_back is not inlined (libstdc++ instantiates it out of line), and -V calls them for
+// every field of every packet.
 void append_hex(std::string& out, std::uint64_t v, int digits) {
-    out += "0x";
-    for (int i = digits - 1; i >= 0; --i) out += kHex[(v >> (i * 4)) & 0xf];
+    char buf[20];
+    buf[0] = '0';
+    buf[1] = 'x';
+    if (digits > 16) digits = 16;
+    for (int i = 0; i < digits; ++i) buf[2 + i] = kHex[(v >> ((digits - 1 - i) * 4)) & 0xf];
+    out.append(buf, static_cast<std::size_t>(2 + digits));
 }
 
 void append_ipv4(std::string& out, const std::uint8_t* p) {
+    char buf[16];
+    std::size_t n = 0;
     for (int i = 0; i < 4; ++i) {
-        if (i) out += '.';
-        append_uint(out, p[i]);
+        if (i) buf[n++] = '.';
+        unsigned v = p[i];
+        if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+        if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+        buf[n++] = static_cast<char>('0' + v % 10);
     }
+    out.append(buf, n);
 }
 
 // RFC 5952 text: lowercase, leading zeros dropped, the longest run (>= 2) of zero groups as
@@ -111,11 +124,13 @@ void append_ipv6(std::string& out, const std::uint8_t* p) {
 }
 
 void append_ether(std::string& out, const std::uint8_t* p) {
+    char buf[17];
     for (int i = 0; i < 6; ++i) {
-        if (i) out += ':';
-        out += kHex[p[i] >> 4];
-        out += kHex[p[i] & 0xf];
+        buf[i * 3] = kHex[p[i] >> 4];
+        buf[i * 3 + 1] = kHex[p[i] & 0xf];
+        if (i < 5) buf[i * 3 + 2] = ':';
     }
+    out.append(buf, 17);
 }
 
 void append_address(std::string& out, const Address& a) {
@@ -216,9 +231,12 @@ void append_field_value(std::string& out, const Tree& tree, const Frame& frame, 
             return;
         }
         case FieldType::bytes: {
-            for (std::uint8_t c : node_bytes(tree, frame, n)) {
-                out += kHex[c >> 4];
-                out += kHex[c & 0xf];
+            Bytes b = node_bytes(tree, frame, n);
+            std::size_t at = out.size();
+            out.resize(at + b.size() * 2);
+            for (std::size_t i = 0; i < b.size(); ++i) {
+                out[at + 2 * i] = kHex[b[i] >> 4];
+                out[at + 2 * i + 1] = kHex[b[i] & 0xf];
             }
             return;
         }
@@ -261,7 +279,14 @@ void append_display_value(std::string& out, const Tree& tree, const Frame& frame
     }
     if (!(n.flags & kHasText) && f.type == FieldType::string) {
         // Strings from packets may hold control characters: show them escaped.
-        for (std::uint8_t c : node_bytes(tree, frame, n)) {
+        Bytes b = node_bytes(tree, frame, n);
+        bool plain = true;
+        for (std::uint8_t c : b) plain = plain && c >= 0x20 && c < 0x7f;
+        if (plain) {
+            out.append(reinterpret_cast<const char*>(b.data()), b.size());
+            return;
+        }
+        for (std::uint8_t c : b) {
             if (c >= 0x20 && c < 0x7f)
                 out += static_cast<char>(c);
             else if (c == '\r')
@@ -340,10 +365,14 @@ void append_tree_line(std::string& out, const Tree& tree, const Frame& frame, co
         while (b.size() > 4 && low + 8 < bits && ((f.mask >> low) & 0xff) == 0) low += 8;
         while (b.size() > 4 && bits - 8 > low && ((f.mask >> (bits - 8)) & 0xff) == 0) bits -= 8;
         if (bits > 0) {
+            char buf[96];
+            std::size_t k = 0;
+            std::uint64_t shifted = n.value << mask_shift(f.mask);
             for (int i = bits - 1; i >= low; --i) {
-                out += (f.mask >> i) & 1 ? ((n.value << mask_shift(f.mask) >> i) & 1 ? '1' : '0') : '.';
-                if (i % 4 == 0 && i > low) out += ' ';
+                buf[k++] = (f.mask >> i) & 1 ? ((shifted >> i) & 1 ? '1' : '0') : '.';
+                if (i % 4 == 0 && i > low) buf[k++] = ' ';
             }
+            out.append(buf, k);
             out += " = ";
         }
     }
