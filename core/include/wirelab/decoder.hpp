@@ -15,8 +15,10 @@ public:
     // Forgets all conversation and reassembly state (before a new file).
     void reset();
     // Decodes `frame` (captured on an interface with `link_type`) into `tree` and `pinfo`.
-    // `want_info` builds the Info column; the -T fields path leaves it off.
-    void decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info = true);
+    // `want_info` builds the Info column (the -T fields path leaves it off); `want_tree_text`
+    // the summary text of each layer (only -V, JSON and the viewer show it).
+    void decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info = true,
+                bool want_tree_text = true);
     Registry& registry() { return registry_; }
     const Registry& registry() const { return registry_; }
 

@@ -158,6 +158,7 @@ struct Ctx {
     Tree& tree;
     PacketInfo& pinfo;
     bool want_info = true;  // build the Info column (summary lines, -V); off for -T fields
+    bool want_tree_text = true;  // build each layer's summary text (-V, JSON, the viewer)
     // Bytes the outermost network-layer header says the packet has (IPv4 total length, IPv6
     // 40 + payload length); what the link layer holds beyond that is padding or a trailer.
     std::size_t consumed = 0;

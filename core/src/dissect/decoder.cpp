@@ -74,7 +74,8 @@ Bytes source_bytes(const Tree& tree, const Frame& frame, std::uint8_t source) {
     return tree.source(source).bytes;
 }
 
-void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info) {
+void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info,
+                     bool want_tree_text) {
     tree.clear();
     pinfo.clear();
     pinfo.frame = &frame;
@@ -93,6 +94,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     Tvb tvb(frame.data);
     tvb.set_reported_size(frame.wire_len);
     Ctx ctx{registry_, tree, pinfo, want_info};
+    ctx.want_tree_text = want_info && want_tree_text;
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
     tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);
     if (frame.block_type == 0) tree.add(kFields[hf_encap_type], tvb, 0, 0, link_type, kGenerated);
@@ -105,7 +107,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     if (!frame.comment.empty()) tree.add_text(kFields[hf_comment], tvb, 0, 0, frame.comment, kGenerated);
     std::size_t protocols = tree.add(kFields[hf_protocols], tvb, 0, 0, 0, kGenerated);
     tree.close(layer);
-    if (want_info) {
+    if (ctx.want_tree_text) {
         std::string& t = pinfo.info;  // borrowed as scratch; cleared below
         t = " ";
         append_uint(t, frame.number);

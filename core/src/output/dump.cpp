@@ -332,6 +332,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     }
 
     bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;
+    // Layer summaries appear only in the -V tree and in JSON; summary lines need the Info column alone.
+    bool want_tree_text = opt.verbose || opt.format == DumpOptions::Format::json;
     std::string buf;
     buf.reserve(kFlushAt * 2);
     if (opt.format == DumpOptions::Format::fields && opt.header) {
@@ -354,7 +356,7 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         std::uint32_t link = frame.interface < cap->interfaces().size()
                                  ? cap->interfaces()[frame.interface].link_type
                                  : kLinkEthernet;
-        decoder.decode(frame, link, tree, pinfo, want_info);
+        decoder.decode(frame, link, tree, pinfo, want_info, want_tree_text);
         for (auto& tap : taps) tap->packet(tree, frame, pinfo);
         bool pass = filter.match(tree, frame);  // the empty filter passes everything
         shown += pass;

@@ -72,7 +72,7 @@ public:
         if (type <= 1500) {
             // IEEE 802.3: a length, then 802.2 LLC.
             h.uint(kFields[hf_len], 12, 2);
-            if (ctx.want_info) layer.set_summary(summary(tvb));
+            if (ctx.want_tree_text) layer.set_summary(summary(tvb));
             Tvb payload = tvb.sub(14, type);
             std::size_t end = ctx.tree.nodes().size();
             layer.close();
@@ -81,7 +81,7 @@ public:
             return;
         }
         h.uint(kFields[hf_type], 12, 2);
-        if (ctx.want_info) layer.set_summary(summary(tvb));
+        if (ctx.want_tree_text) layer.set_summary(summary(tvb));
         // The payload is a sibling of the Ethernet layer in the tree, as in Wireshark.
         std::size_t end = ctx.tree.nodes().size();
         layer.close();

@@ -164,7 +164,7 @@ public:
             return;
         }
         if (ctx.pinfo.ip_depth == 1) ctx.consumed = total;
-        if (ctx.want_info) layer.set_summary(summary(src, dst));
+        if (ctx.want_tree_text) layer.set_summary(summary(src, dst));
 
         // The payload is what the total length covers: bytes past it are link-layer padding,
         // bytes missing from it were cut by the snapshot length.

@@ -110,7 +110,7 @@ public:
     }
     // Text shown after the protocol name on the layer's line ("Src Port: 80, Dst Port: 5000").
     void set_summary(std::string_view text) {
-        if (!ctx_.want_info) return;
+        if (!ctx_.want_tree_text) return;
         ctx_.tree.set_text(index_, text);
     }
 

@@ -90,7 +90,7 @@ public:
     void dissect(Tvb tvb, Ctx& ctx) override {
         const std::size_t hdr = v2_ ? 20 : 16;
         Layer layer(ctx, kSllProto, tvb, hdr);
-        if (ctx.want_info) layer.set_summary(v2_ ? "v2" : "v1");
+        if (ctx.want_tree_text) layer.set_summary(v2_ ? "v2" : "v1");
         Fields h(ctx, tvb, "Linux cooked header");
         // Wireshark reads the fixed part (the first 6 bytes, 12 in v2) before it adds any field.
         if (!h.fits(0, v2_ ? 12 : 6)) return;
