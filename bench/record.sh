@@ -6,17 +6,22 @@
 #   bench/record.sh --force         records it again
 #   bench/record.sh --packets N --out FILE   a capture of another size (quick checks)
 #
-# Needs root (or CAP_NET_RAW) for dumpcap, python3 and curl. Takes under a minute on 2 cores
-# (about 35 s). The traffic runs in rounds until dumpcap has the packets; in each round these
+# Needs root (dumpcap on lo; ports 20, 53 and 514), python3 and curl. Takes under a minute on
+# 2 cores (about 35 s). The traffic runs in rounds until dumpcap has the packets; in each round these
 # run at the same time:
-#   - HTTP (tcp/18080): python3 HTTP/1.1 server (bench/traffic.py) on 127.0.0.1 and ::1;
+#   - HTTP (tcp/8080): python3 HTTP/1.1 server (bench/traffic.py) on 127.0.0.1 and ::1;
 #     curl loads a page and its objects (HTML, CSS, JS, JSON, images up to 48 KB) over
 #     parallel keep-alive connections, polls a JSON API opening a new connection per request
 #     (handshake, request, response, close), and polls it over IPv6 keep-alive;
-#   - bulk TCP (tcp/18081): a 50 MB upload between two python3 processes;
-#   - UDP (udp/18053): DNS-like queries (20..80 bytes) and answers (60..600 bytes);
-#   - UDP over IPv6 (udp/18054): a one-way telemetry stream (80..1200 bytes).
-# The TCP sockets that send data in bulk (the HTTP server's, the uploader's) set TCP_MAXSEG
+#   - bulk TCP (tcp/20, ftp-data): a 50 MB file sent between two python3 processes, as an FTP
+#     server sends one in active mode;
+#   - DNS (udp/53): A, AAAA, TXT, CNAME and MX queries with EDNS, 32 outstanding, and their
+#     answers (1 to 8 records, 5% NXDOMAIN);
+#   - syslog over IPv6 (udp/514): one-way messages of 80..1200 bytes.
+# The ports are the protocols' registered ones, so tshark dissects each packet through its
+# port table, as in most captures (on unregistered ports it would try every heuristic
+# dissector on every payload, which more than doubles its time on the bulk transfer).
+# The TCP sockets that send data in bulk (the HTTP server's, the file sender's) set TCP_MAXSEG
 # 1460 and write at most one segment per send(), so segments are Ethernet-sized (loopback's
 # MTU is 65536); the interfaces themselves are never changed.
 set -euo pipefail
@@ -30,7 +35,7 @@ while [ $# -gt 0 ]; do
     --force) force=1 ;;
     --packets) want="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "record.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -52,11 +57,13 @@ for tool in dumpcap capinfos python3 curl; do
   command -v "$tool" >/dev/null 2>&1 || { say "needs $tool"; exit 1; }
 done
 
-HTTP=18080 BULK=18081 UDPQ=18053 UDPS=18054
+[ "$(id -u)" = 0 ] || { say "run me as root (dumpcap on lo, and ports 20, 53 and 514)"; exit 1; }
+
+HTTP=8080 BULK=20 DNS=53 SYSLOG=514
 if command -v ss >/dev/null 2>&1 && {
      ss -Htan "( sport = :$HTTP or sport = :$BULK )" 2>/dev/null | grep -q LISTEN ||
-     ss -Huan "( sport = :$UDPQ or sport = :$UDPS )" 2>/dev/null | grep -q .; }; then
-  say "ports $HTTP/$BULK (tcp) or $UDPQ/$UDPS (udp) are in use; stop what uses them first"
+     ss -Huan "( sport = :$DNS or sport = :$SYSLOG )" 2>/dev/null | grep -q .; }; then
+  say "tcp port $HTTP or $BULK, or udp port $DNS or $SYSLOG, is in use; stop what uses it first"
   exit 1
 fi
 
@@ -81,7 +88,10 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-filter="tcp port $HTTP or tcp port $BULK or udp port $UDPQ or udp port $UDPS"
+# Only packets between 127.0.0.1 and itself or ::1 and itself (not, say, a DNS stub resolver
+# on 127.0.0.53), on the four ports.
+filter="((src host 127.0.0.1 and dst host 127.0.0.1) or (src host ::1 and dst host ::1))"
+filter="$filter and (tcp port $HTTP or tcp port $BULK or udp port $DNS or udp port $SYSLOG)"
 # -c stops at exactly $want packets; -a is a safety net if the traffic stops early.
 dumpcap -i lo -B 256 -f "$filter" -c "$want" -a duration:900 -w "$tmp/cap.pcapng" \
   2>"$tmp/dumpcap.log" &
@@ -114,9 +124,9 @@ while kill -0 "$cap" 2>/dev/null; do
   gens+=($!)
   python3 "$here/traffic.py" bulk "$BULK" 50000000 "$round" &
   gens+=($!)
-  python3 "$here/traffic.py" udp "$UDPQ" 22000 "$round" &
+  python3 "$here/traffic.py" dns "$DNS" 22000 "$round" &
   gens+=($!)
-  python3 "$here/traffic.py" udp-stream "$UDPS" 10000 "$round" &
+  python3 "$here/traffic.py" syslog "$SYSLOG" 10000 "$round" &
   gens+=($!)
   # Wait for this round's traffic, or for dumpcap to have all the packets.
   while kill -0 "$cap" 2>/dev/null; do

@@ -50,34 +50,71 @@ def mem_total_gib():
     return 0.0
 
 
+def depth_table(paths):
+    """The deepest layer each tool decodes, from `-T fields -e frame.protocols` of the same
+    packets: the work each tool did is only comparable where the two agree."""
+    if not paths:
+        return []
+    stacks = []
+    for p in paths:
+        try:
+            with open(p) as f:
+                # Decoding depth only: a leading "frame:" is not a layer of the packet.
+                stacks.append([line.rstrip("\n").removeprefix("frame:") for line in f])
+        except OSError:
+            return []
+    ts, wl = stacks
+    n = min(len(ts), len(wl))
+    if n == 0:
+        return []
+    same = sum(1 for i in range(n) if ts[i] == wl[i])
+    deepest = {}
+    for col, lines in ((0, ts), (1, wl)):
+        for line in lines[:n]:
+            layer = line.rsplit(":", 1)[-1] or "(none)"
+            deepest.setdefault(layer, [0, 0])[col] += 1
+    out = ["", "Deepest layer decoded, from `-T fields -e frame.protocols` of the first %d "
+           "packets (identical protocol stacks: %.1f%%):\n" % (n, 100.0 * same / n),
+           "| deepest layer | tshark | wirelab |", "|---|---:|---:|"]
+    for layer, (t, w) in sorted(deepest.items(), key=lambda kv: -(kv[1][0] + kv[1][1])):
+        out.append("| %s | %d | %d |" % (layer, t, w))
+    out.append("")
+    return out
+
+
 def load(raw):
     runs = {}
     with open(raw) as f:
         next(f)
         for line in f:
-            name, run, sec, _time_e, rss, status = line.rstrip("\n").split("\t")
-            runs.setdefault(name, []).append((float(sec), int(rss), int(status)))
+            name, run, sec, _time_e, rss, cpu, status = line.rstrip("\n").split("\t")
+            runs.setdefault(name, []).append((float(sec), int(rss), int(status), float(cpu)))
     return runs
 
 
 def main():
     ap = argparse.ArgumentParser()
-    for opt in ("raw", "mix", "file", "packets", "runs", "wirelab", "same-fields", "fields",
-                "load"):
+    for opt in ("raw", "mix", "file", "packets", "runs", "wirelab", "source", "same-fields",
+                "fields", "load"):
         ap.add_argument("--" + opt, required=True)
+    ap.add_argument("--protocols", nargs=2, metavar=("TSHARK", "WIRELAB"))
     a = ap.parse_args()
     packets = int(a.packets)
     runs = load(a.raw)
 
     def med(name):
-        ok = [s for s, _, st in runs.get(name, []) if st == 0]
+        ok = [s for s, _, st, _ in runs.get(name, []) if st == 0]
+        return statistics.median(ok) if ok else None
+
+    def med_cpu(name):
+        ok = [c for _, _, st, c in runs.get(name, []) if st == 0]
         return statistics.median(ok) if ok else None
 
     def failed(name):
-        return any(st != 0 for _, _, st in runs.get(name, [])) or med(name) is None
+        return any(st != 0 for _, _, st, _ in runs.get(name, [])) or med(name) is None
 
     def rss_mib(name):
-        r = [m for _, m, _ in runs.get(name, [])]
+        r = [m for _, m, _, _ in runs.get(name, [])]
         return max(r) / 1024 if r else None
 
     def pps(name, n=packets):
@@ -93,8 +130,6 @@ def main():
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     rel = os.path.relpath(a.file, root) if a.file.startswith(root) else a.file
-    commit = sh("git", "-C", root, "rev-parse", "--short", "HEAD")
-    dirty = sh("git", "-C", root, "status", "--porcelain", "--", "core")
     size_mb = os.path.getsize(a.file) / 1e6
 
     missed = []
@@ -109,10 +144,17 @@ def main():
             return "**MISSED**"
         return "PASS"
 
+    def spread(name):
+        ok = [s for s, _, st, _ in runs.get(name, []) if st == 0]
+        return "%.2f-%.2f" % (min(ok), max(ok)) if ok else "-"
+
     def row(what, name, cmd, ratio="", target="", result=""):
         t = med(name)
-        rows.append("| %s | `%s` | %s | %s | %s | %s | %s | %s |" % (
-            what, cmd, "%.2f" % t if t else "failed", fmt_pps(pps(name)),
+        c = med_cpu(name)
+        rows.append("| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            what, cmd, "%.2f" % t if t else "failed", spread(name),
+            "%.2f" % c if c is not None else "-",
+            fmt_pps(pps(name)),
             "%.1f" % rss_mib(name) if rss_mib(name) is not None else "-", ratio, target, result))
 
     def speed_ratio(name, ref):
@@ -120,11 +162,21 @@ def main():
             return None
         return med(ref) / med(name)
 
+    def cpu(name, ref, fmt="%.1fx"):
+        # The same ratio from CPU time (user + system), steadier when other work competes.
+        a, b = med_cpu(name), med_cpu(ref)
+        if failed(name) or failed(ref) or not a or not b:
+            return ""
+        return " (CPU time: " + fmt % (b / a) + ")"
+
     # Floor and decode-only: time ratio.
     row("read every packet (floor)", "floor", "pcap_floor F", "reference")
     r = None if failed("wl_decode") or failed("floor") else med("wl_decode") / med("floor")
     row("decode every layer, no output", "wl_decode", "wirelab dump -r F --decode-only",
-        "%.2fx the floor's time" % r if r else "-", "at most %.1fx" % DECODE_VS_FLOOR,
+        ("%.2fx the floor's time" % r if r else "-") +
+        (" (CPU time: %.2fx)" % (med_cpu("wl_decode") / med_cpu("floor"))
+         if r and med_cpu("floor") else ""),
+        "at most %.1fx" % DECODE_VS_FLOOR,
         verdict(None if r is None else r <= DECODE_VS_FLOOR, "decode-only vs floor"))
     # Summary lines.
     row("summary lines", "tcpdump_summary", "TZ=UTC tcpdump -nn -r F", "reference")
@@ -132,7 +184,8 @@ def main():
     r = speed_ratio("wl_summary", "tcpdump_summary")
     r2 = speed_ratio("wl_summary", "tshark_summary")
     row("summary lines", "wl_summary", "wirelab dump -r F",
-        ("%.2fx tcpdump's packets/s" % r if r else "-") + (", %.1fx tshark's" % r2 if r2 else ""),
+        ("%.2fx tcpdump's packets/s" % r if r else "-") +
+        cpu("wl_summary", "tcpdump_summary", "%.2fx") + (", %.1fx tshark's" % r2 if r2 else ""),
         "at least %.0fx tcpdump" % SUMMARY_VS_TCPDUMP,
         verdict(None if r is None else r >= SUMMARY_VS_TCPDUMP, "summary vs tcpdump"))
     # Fields.
@@ -140,13 +193,15 @@ def main():
         "reference")
     r = speed_ratio("wl_fields", "tshark_fields")
     row("`-T fields`, link to transport", "wl_fields", "wirelab dump -r F -T fields -e ...",
-        "%.1fx tshark's packets/s" % r if r else "-", "at least %.0fx" % FIELDS_VS_TSHARK,
+        ("%.1fx tshark's packets/s" % r if r else "-") + cpu("wl_fields", "tshark_fields"),
+        "at least %.0fx" % FIELDS_VS_TSHARK,
         verdict(None if r is None else r >= FIELDS_VS_TSHARK, "-T fields vs tshark"))
     # Verbose.
     row("`-V` layer tree", "tshark_verbose", "tshark -n -r F -V", "reference")
     r = speed_ratio("wl_verbose", "tshark_verbose")
     row("`-V` layer tree", "wl_verbose", "wirelab dump -r F -V",
-        "%.1fx tshark's packets/s" % r if r else "-", "at least %.0fx" % VERBOSE_VS_TSHARK,
+        ("%.1fx tshark's packets/s" % r if r else "-") + cpu("wl_verbose", "tshark_verbose"),
+        "at least %.0fx" % VERBOSE_VS_TSHARK,
         verdict(None if r is None else r >= VERBOSE_VS_TSHARK, "-V vs tshark"))
 
     mem_rows = []
@@ -158,10 +213,11 @@ def main():
             mode, packets, "%.1f" % m if m is not None else "-", RSS_LIMIT_MIB,
             verdict(None if m is None or failed(name) else m < RSS_LIMIT_MIB,
                     "peak RSS of %s" % name)))
-    m100 = rss_mib("wl_decode_100k")
-    if m100 is not None:
-        mem_rows.append("| decode every layer, first 100,000 packets (`-c 100000`) | 100000 | "
-                        "%.1f | (for comparison) | |" % m100)
+    for name, n in (("wl_decode_100k", 100000), ("wl_decode_500k", 500000)):
+        m = rss_mib(name)
+        if m is not None and n < packets:
+            mem_rows.append("| decode every layer, first %d packets (`-c %d`) | %d | %.1f | "
+                            "(how it grows with the file) | |" % (n, n, n, m))
     ref_rss = {n: rss_mib(n) for n in ("tcpdump_summary", "tshark_summary", "tshark_fields",
                                         "tshark_verbose")}
 
@@ -173,7 +229,9 @@ def main():
 
     tshark_v = sh("tshark", "--version").splitlines()[:1]
     tcpdump_v = " / ".join(sh("tcpdump", "--version").splitlines()[:2])
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # The time of the last timed run (raw.tsv's last write), so a re-rendered table keeps it.
+    now = datetime.datetime.fromtimestamp(os.path.getmtime(a.raw), datetime.timezone.utc) \
+        .strftime("%Y-%m-%d %H:%M UTC")
 
     out = []
     out.append("## wirelab benchmark results\n")
@@ -182,21 +240,23 @@ def main():
         sh("nproc") or "?", cpu_model(), mem_total_gib(), platform.release()))
     out.append("- load average (1, 5, 15 min) before / after the timed runs: %s" % a.load)
     out.append("- tools: %s; %s" % (tshark_v[0] if tshark_v else "tshark ?", tcpdump_v))
-    out.append("- wirelab: `%s`, commit %s%s" % (
-        os.path.relpath(a.wirelab, root) if a.wirelab.startswith(root) else a.wirelab,
-        commit or "?", " plus uncommitted changes in core/" if dirty else ""))
+    out.append("- wirelab: `%s`, built from %s" % (
+        os.path.relpath(a.wirelab, root) if a.wirelab.startswith(root) else a.wirelab, a.source))
     out.append("- capture: F = `%s`, %d packets, %.0f MB" % (rel, packets, size_mb))
     out.append("- mix: " + "; ".join("%s: %d (%.1f%%)" % (w, n, 100.0 * n / packets)
                                       for w, n in mix if not w.startswith("tcp SYN")) +
                "; TCP connections (SYNs): " + "; ".join(str(n) for w, n in mix
                                                         if w.startswith("tcp SYN")))
-    out.append("- runs: %s per command, taking turns; median elapsed time, largest peak RSS; "
+    out.append("- runs: %s per command, taking turns; median elapsed time (packets/s and "
+               "ratios come from it) and the range of the runs, median CPU time (user + "
+               "system), largest peak RSS; "
                "stdout to /dev/null; the file is in the page cache" % a.runs)
     out.append("- `-e ...` is `%s`" % a.fields.strip())
     out.append("- wirelab's `-T fields` output is identical to tshark's on the first 100,000 "
                "packets: %s\n" % a.same_fields)
-    out.append("| measurement | command | median s | packets/s | peak RSS MiB | ratio | target | result |")
-    out.append("|---|---|---:|---:|---:|---|---|---|")
+    out.append("| measurement | command | median s | range s | CPU s | packets/s | peak RSS MiB "
+               "| ratio | target | result |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---|---|---|")
     out.extend(rows)
     out.append("")
     out.append("Peak memory of wirelab (`/usr/bin/time` max RSS; the capture file is "
@@ -208,6 +268,7 @@ def main():
     out.append("Reference tools' peak RSS: " + ", ".join(
         "%s %.0f MiB" % (n.replace("_", " "), v) for n, v in ref_rss.items() if v is not None) + ".")
     out.append("")
+    out.extend(depth_table(a.protocols))
     if missed:
         out.append("**MISSED: %s**" % "; ".join(missed))
     else:

@@ -3,16 +3,18 @@
 # libpcap read loop (the floor) on the same 1M-packet loopback capture, in the same run.
 # `./wirelab bench` builds wirelab into build/ and runs this.
 #
-#   bench/run.sh [--runs N] [--wirelab BIN] [--file F] [--force-record]
+#   bench/run.sh [--runs N] [--wirelab BIN [--source TEXT]] [--file F] [--force-record]
 #
 #   --runs N         timed runs per command (default 3); the table shows the median time and
 #                    the largest peak RSS of the N runs
 #   --wirelab BIN    the wirelab binary (default build/bin/wirelab)
+#   --source TEXT    what that binary was built from, for the table (default: this checkout's
+#                    commit, and whether core/ has uncommitted changes)
 #   --file F         another capture instead of bench/out/loopback-1m.pcapng (not recorded)
 #   --force-record   record the capture again (bench/record.sh --force)
 #
-# Each run is `/usr/bin/time -f '%e %M'` (elapsed seconds, max RSS KiB) with stdout sent to
-# /dev/null; its elapsed time is also taken with bash's microsecond clock ($EPOCHREALTIME),
+# Each run is `/usr/bin/time -f '%e %M %U %S'` (elapsed seconds, max RSS KiB, user and
+# system CPU seconds) with stdout sent to /dev/null; its elapsed time is also taken with bash's microsecond clock ($EPOCHREALTIME),
 # finer than %e's 10 ms steps. The commands take turns: run 1 of every command, then run 2,
 # and so on. The table goes to stdout and to bench/out/results.md, the raw times to
 # bench/out/raw.tsv. A missed target prints MISSED; the script still finishes (it is a
@@ -25,14 +27,16 @@ outdir="$here/out"
 runs=3
 wirelab="$root/build/bin/wirelab"
 file=""
+source_desc=""
 force_record=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
     --wirelab) wirelab="$2"; shift ;;
+    --source) source_desc="$2"; shift ;;
     --file) file="$2"; shift ;;
     --force-record) force_record=1 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -48,6 +52,11 @@ done
 [ -x "$wirelab" ] || { say "no wirelab binary at $wirelab (build first: ./wirelab bench)"; exit 1; }
 wirelab="$(cd "$(dirname "$wirelab")" && pwd)/$(basename "$wirelab")"
 mkdir -p "$outdir/logs"
+if [ -z "$source_desc" ]; then
+  source_desc="commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+  [ -z "$(git -C "$root" status --porcelain -- core 2>/dev/null)" ] \
+    || source_desc="$source_desc plus uncommitted changes in core/"
+fi
 
 # 1. The capture.
 if [ -z "$file" ]; then
@@ -66,13 +75,16 @@ cc -O2 -Wall -o "$outdir/pcap_floor" "$here/pcap_floor.c" -lpcap
 # The capture's mix (not timed).
 mix="$outdir/mix.tsv"
 : >"$mix"
-for f in "tcp port 18080 and ip" "tcp port 18080 and ip6" "tcp port 18081" "udp port 18053" \
-         "udp port 18054"; do
-  printf '%s\t%s\n' "$f" "$(tcpdump -nn -r "$file" "$f" 2>/dev/null | wc -l)" >>"$mix"
-done
-printf 'tcp SYN (connections)\t%s\n' \
-  "$(tcpdump -nn -r "$file" '(ip and tcp[13] & 0x12 == 2) or (ip6 and tcp and ip6[53] & 0x12 == 2)' \
-      2>/dev/null | wc -l)" >>"$mix"
+while IFS='|' read -r label filter; do
+  printf '%s\t%s\n' "$label" "$(tcpdump -nn -r "$file" "$filter" 2>/dev/null | wc -l)" >>"$mix"
+done <<'EOF'
+HTTP over IPv4 (tcp/8080)|ip and tcp port 8080
+HTTP over IPv6 (tcp/8080)|ip6 and tcp port 8080
+bulk TCP, ftp-data (tcp/20)|tcp port 20
+DNS (udp/53)|udp port 53
+syslog over IPv6 (udp/514)|udp port 514
+tcp SYN (connections)|(ip and tcp[13] & 0x12 == 2) or (ip6 and tcp and ip6[53] & 0x12 == 2)
+EOF
 
 # 3. The commands. name<TAB>command words separated by \x1f (so arguments may hold spaces).
 fields=(-e frame.number -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.seq -e tcp.ack
@@ -101,20 +113,25 @@ else
   diff "$outdir/fields.tshark" "$outdir/fields.wirelab" | head -n 40 >"$outdir/fields-diff.txt" || true
 fi
 rm -f "$outdir/fields.wirelab" "$outdir/fields.tshark"
+# How deep does each tool decode? frame.protocols of the same 100,000 packets (not timed).
+"$wirelab" dump -r "$file" -c 100000 -T fields -e frame.protocols >"$outdir/protocols.wirelab" \
+  2>/dev/null || true
+tshark -n -r "$file" -c 100000 -T fields -e frame.protocols >"$outdir/protocols.tshark" \
+  2>/dev/null || true
 
-# Memory against file length: decode-only on the first 100,000 packets (not timed).
 raw="$outdir/raw.tsv"
-printf 'name\trun\tseconds\ttime_e\trss_kib\tstatus\n' >"$raw"
+printf 'name\trun\tseconds\ttime_e\trss_kib\tcpu_s\tstatus\n' >"$raw"
 timeit() {  # name run command...
   local name="$1" run="$2"; shift 2
-  local t="$outdir/time.out" status=0 t0 t1 e rss sec
+  local t="$outdir/time.out" status=0 t0 t1 e rss user sys sec
   t0=$EPOCHREALTIME
-  /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$outdir/logs/$name.stderr" || status=$?
+  /usr/bin/time -f '%e %M %U %S' -o "$t" "$@" >/dev/null 2>"$outdir/logs/$name.stderr" || status=$?
   t1=$EPOCHREALTIME
-  read -r e rss < <(tail -n 1 "$t")
+  read -r e rss user sys < <(tail -n 1 "$t")
   # %e has 10 ms steps; the same interval from bash's microsecond clock is what the table uses.
   sec="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$sec" "$e" "$rss" "$status" >>"$raw"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$run" "$sec" "$e" "$rss" \
+    "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$status" >>"$raw"
   awk -v n="$name" -v r="$run" -v s="$sec" -v m="$rss" -v st="$status" 'BEGIN {
     printf "  %-16s run %s: %7.2f s %8.1f MiB%s\n", n, r, s, m / 1024, st ? "  (exit status " st ")" : "" }' >&2
 }
@@ -125,7 +142,10 @@ if awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; t
   say "warning: load average $load_start on $(nproc) cores: other work competes with the timings"
 fi
 say "capture $file: $packets packets; $runs runs of ${#names[@]} commands"
+# Memory against the length of the file: the same decode on its first 100,000 and 500,000
+# packets (once each; only their peak RSS goes into the table).
 timeit wl_decode_100k 1 "$wirelab" dump -r "$file" --decode-only -c 100000
+timeit wl_decode_500k 1 "$wirelab" dump -r "$file" --decode-only -c 500000
 for run in $(seq "$runs"); do
   for i in "${!names[@]}"; do
     IFS=$'\x1f' read -r -a argv <<<"${cmds[$i]}"
@@ -135,8 +155,9 @@ done
 
 # 4. The table.
 python3 "$here/report.py" --raw "$raw" --mix "$mix" --file "$file" --packets "$packets" \
-  --runs "$runs" --wirelab "$wirelab" --same-fields "$same_fields" \
+  --runs "$runs" --wirelab "$wirelab" --source "$source_desc" --same-fields "$same_fields" \
   --load "$load_start / $(cut -d' ' -f1-3 /proc/loadavg)" \
-  --fields "$(printf '%s ' "${fields[@]}")" >"$outdir/results.md"
+  --fields "$(printf '%s ' "${fields[@]}")" \
+  --protocols "$outdir/protocols.tshark" "$outdir/protocols.wirelab" >"$outdir/results.md"
 cat "$outdir/results.md"
 say "table written to $outdir/results.md (raw times: $raw)"

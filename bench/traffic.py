@@ -3,9 +3,9 @@
 
     traffic.py http-server PORT SITE_DIR   HTTP/1.1 keep-alive server on 127.0.0.1 and ::1
     traffic.py make-site SITE_DIR          writes the pages and objects the server serves
-    traffic.py bulk PORT BYTES [SEED]      one bulk TCP transfer, 127.0.0.1 -> 127.0.0.1
-    traffic.py udp PORT QUERIES [SEED]     DNS-like query/response exchange over 127.0.0.1
-    traffic.py udp-stream PORT DATAGRAMS [SEED]  one-way telemetry stream over ::1
+    traffic.py bulk PORT BYTES [SEED]      one bulk TCP transfer from 127.0.0.1:PORT (ftp-data)
+    traffic.py dns PORT QUERIES [SEED]     DNS queries and answers over 127.0.0.1
+    traffic.py syslog PORT MESSAGES [SEED] one-way syslog messages over ::1
 
 Loopback's MTU is 65536 and its segmentation offload would otherwise put up to 64 KiB in one
 captured packet. To get Ethernet-sized segments like a real network's, every TCP socket here
@@ -16,7 +16,9 @@ never changed.
 import http.server
 import os
 import random
+import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -118,102 +120,159 @@ def http_server(port, root):
 
 
 # ---------------------------------------------------------------------------------------------
-# Bulk TCP: a sender and a receiver process, like a file upload.
+# Bulk TCP: an FTP data connection in active mode (the sender's port is 20, ftp-data), one
+# file of random bytes, like a compressed archive.
 
 def bulk(port, total, seed):
     rnd = random.Random(seed)
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     tune(srv)
-    srv.bind((V4, port))
+    srv.bind((V4, 0))                 # the client's data port
     srv.listen(1)
     pid = os.fork()
-    if pid == 0:                      # receiver
+    if pid == 0:                      # receiver: the FTP client storing the file
         conn, _ = srv.accept()
         srv.close()
-        got = 0
-        while True:
-            d = conn.recv(1 << 18)
-            if not d:
-                break
-            got += len(d)
-        conn.sendall(b"OK %d\n" % got)
+        while conn.recv(1 << 18):
+            pass
         conn.close()
         os._exit(0)
+    data_port = srv.getsockname()[1]
     srv.close()
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     tune(s)
-    s.connect((V4, port))
+    s.bind((V4, port))
+    s.connect((V4, data_port))
     block = bytes(rnd.randrange(256) for _ in range(SEG * 64))
-    s.sendall(b"PUT /upload/%d %d\n" % (seed, total))
     sent = 0
     while sent < total:
         n = min(len(block), total - sent)
         send_segments(s, block[:n])
         sent += n
-    s.shutdown(socket.SHUT_WR)
-    s.recv(64)
     s.close()
     os.waitpid(pid, 0)
 
 
 # ---------------------------------------------------------------------------------------------
-# UDP
+# DNS over UDP: a client with up to 32 queries outstanding and a server answering them.
 
-def udp(port, queries, seed):
-    """Request/response over UDP: small queries, larger answers, up to 32 outstanding."""
+DOMAINS = ["example.test", "wirelab.test", "cdn.example.test", "api.lab.test", "chat.lab.test",
+           "static.example.test", "mail.example.test", "metrics.lab.test"]
+HOSTS = ["www", "api", "img", "edge", "ws", "auth", "node", "db", "cache", "files"]
+
+
+def dns_name(name):
+    out = b""
+    for label in name.split("."):
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+OPT = b"\0" + struct.pack("!HHIH", 41, 1232, 0, 0)   # EDNS(0), 1232-byte UDP payload
+
+
+def dns_query(rnd, qid):
+    name = "%s%d.%s" % (rnd.choice(HOSTS), rnd.randrange(100), rnd.choice(DOMAINS))
+    qtype = rnd.choice((1, 1, 1, 28, 28, 16, 5, 15))        # A, AAAA, TXT, CNAME, MX
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 1) + dns_name(name) + \
+        struct.pack("!HH", qtype, 1) + OPT
+
+
+def dns_answer(rnd, query):
+    qid = struct.unpack("!H", query[:2])[0]
+    end = 12
+    while query[end] != 0:
+        end += query[end] + 1
+    question = query[12:end + 5]
+    qtype = struct.unpack("!H", query[end + 1:end + 3])[0]
+    if rnd.random() < 0.05:           # NXDOMAIN
+        return struct.pack("!HHHHHH", qid, 0x8183, 1, 0, 0, 1) + question + OPT
+    ttl = rnd.choice((30, 60, 300, 3600))
+    records = []
+    if qtype == 1:
+        for _ in range(rnd.randrange(1, 9)):
+            records.append((1, bytes((192, 0, 2, rnd.randrange(1, 255)))))
+    elif qtype == 28:
+        for _ in range(rnd.randrange(1, 5)):
+            records.append((28, bytes.fromhex("20010db8000000000000000000000000")[:14] +
+                            struct.pack("!H", rnd.randrange(1, 65535))))
+    elif qtype == 16:
+        for _ in range(rnd.randrange(1, 3)):
+            text = ("v=wirelab1 k=%032x " % rnd.getrandbits(128)) * rnd.randrange(1, 6)
+            text = text.encode()[:255]
+            records.append((16, bytes([len(text)]) + text))
+    elif qtype == 5:
+        records.append((5, dns_name("edge%d.%s" % (rnd.randrange(10), rnd.choice(DOMAINS)))))
+    else:
+        for pref in range(rnd.randrange(1, 4)):
+            records.append((15, struct.pack("!H", 10 * (pref + 1)) +
+                            dns_name("mx%d.%s" % (pref, rnd.choice(DOMAINS)))))
+    out = struct.pack("!HHHHHH", qid, 0x8180, 1, len(records), 0, 1) + question
+    for rtype, rdata in records:
+        out += struct.pack("!HHHIH", 0xc00c, rtype, 1, ttl, len(rdata)) + rdata
+    return out + OPT
+
+
+def dns(port, queries, seed):
     rnd = random.Random(seed)
     srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     srv.bind((V4, port))
     pid = os.fork()
-    if pid == 0:                      # server: answers each query with 60..600 bytes
+    if pid == 0:                      # the server
         srv.settimeout(2.0)
         r = random.Random(seed + 1)
-        answers = [bytes(r.randrange(256) for _ in range(n)) for n in range(60, 601, 9)]
         try:
             while True:
                 d, addr = srv.recvfrom(2048)
-                if d == b"bye":
-                    break
-                srv.sendto(d[:2] + r.choice(answers), addr)
-        except socket.timeout:
+                srv.sendto(dns_answer(r, d), addr)
+        except (socket.timeout, IndexError, struct.error):
             pass
         os._exit(0)
     srv.close()
     c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     c.connect((V4, port))
     c.settimeout(0.05)
-    names = [b"www.example.test", b"api.wirelab.test", b"cdn.static.test", b"chat.local.test"]
     sent = 0
     while sent < queries:
         burst = min(32, queries - sent)
         for _ in range(burst):
-            q = (sent & 0xffff).to_bytes(2, "big") + b"\x01\x00\x00\x01" + rnd.choice(names) + \
-                bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 60)))
-            c.send(q)
+            c.send(dns_query(rnd, rnd.getrandbits(16)))
             sent += 1
         for _ in range(burst):
             try:
                 c.recv(2048)
             except socket.timeout:
                 break
-    c.send(b"bye")
+    time.sleep(0.05)                  # the last answers
+    os.kill(pid, signal.SIGTERM)
     os.waitpid(pid, 0)
 
 
-def udp_stream(port, count, seed):
-    """One-way telemetry over IPv6: 80..1200-byte datagrams, paced in small bursts."""
+# ---------------------------------------------------------------------------------------------
+# Syslog over UDP and IPv6: one-way messages of 80..1200 bytes, like an application's log.
+
+def syslog(port, count, seed):
     rnd = random.Random(seed)
     rx = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     rx.bind((V6, port))
+    rx.setblocking(False)
     tx = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     tx.connect((V6, port))
-    payloads = [bytes(rnd.randrange(256) for _ in range(n)) for n in range(80, 1201, 16)]
+    apps = [("wirelab-api", 2101), ("chat-server", 2230), ("sshd", 911), ("cron", 455)]
+    words = ["user=%d", "room=lab%d", "latency_ms=%d", "bytes=%d", "status=%d", "conn=%d"]
+    stamp = time.strftime("%b %e %H:%M:%S").encode()
     for i in range(count):
-        tx.send(i.to_bytes(4, "big") + rnd.choice(payloads))
+        app, pid = rnd.choice(apps)
+        size = rnd.randrange(80, 1201)
+        head = b"<%d>%s wirelab-lab %s[%d]: event %d" % (
+            rnd.choice((134, 134, 134, 131, 30, 86)), stamp, app.encode(), pid, i)
+        body = b""
+        while len(head) + len(body) < size:
+            body += b" " + (rnd.choice(words) % rnd.randrange(1000)).encode()
+        tx.send((head + body)[:size])
         if i % 64 == 63:
-            rx.setblocking(False)
             try:
                 while True:
                     rx.recv(2048)
@@ -234,10 +293,10 @@ def main(argv):
         http_server(int(argv[2]), argv[3])
     elif mode == "bulk":
         bulk(int(argv[2]), int(argv[3]), seed)
-    elif mode == "udp":
-        udp(int(argv[2]), int(argv[3]), seed)
-    elif mode == "udp-stream":
-        udp_stream(int(argv[2]), int(argv[3]), seed)
+    elif mode == "dns":
+        dns(int(argv[2]), int(argv[3]), seed)
+    elif mode == "syslog":
+        syslog(int(argv[2]), int(argv[3]), seed)
     else:
         sys.exit(__doc__)
 
