@@ -712,7 +712,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t kMaxTransactions = 1 << 20;
+    static constexpr std::size_t kMaxTransactions = 1 << 16;  // ~6 MiB at most
     std::unordered_map<TxKey, Transaction, TxKeyHash> map_;
 };
 
