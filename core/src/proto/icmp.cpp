@@ -355,30 +355,8 @@ private:
             // counts the quoted header's length on top of that length.
             inner = tvb.sub(8, (std::size_t(ihl_words) + orig_words) * 4);
         }
-        if (!inner.empty()) {
-            PacketInfo& p = ctx.pinfo;
-            // The quoted packet's addresses and ports must not replace the ICMP packet's own in
-            // the summary line; its Info and Protocol columns stay those of the ICMP message.
-            std::string info = p.info;
-            std::string_view protocol = p.protocol;
-            Address src = p.net_src, dst = p.net_dst;
-            std::uint32_t sport = p.src_port, dport = p.dst_port;
-            std::uint8_t ttl = p.ttl;
-            int depth = p.ip_depth;
-            bool in_error = p.in_error_packet, fragmented = p.fragmented;
-            p.in_error_packet = true;
-            ctx.call(Table::ethertype, 0x0800, inner);
-            p.in_error_packet = in_error;
-            p.fragmented = fragmented;
-            p.ip_depth = depth;
-            p.ttl = ttl;
-            p.src_port = sport;
-            p.dst_port = dport;
-            p.net_src = src;
-            p.net_dst = dst;
-            p.protocol = protocol;
-            p.info = std::move(info);
-        }
+        if (!inner.empty())
+            dissect_quoted(ctx, [&] { ctx.call(Table::ethertype, 0x0800, inner); });
         // RFC 4950 MPLS (and other RFC 4884) extensions sit after the first 128 bytes, or after
         // the length RFC 4884 gave, when the quoted datagram is not longer than that.
         if (tvb.reported_size() > 8 + 128 && inner_total && *inner_total <= 128) {

@@ -435,29 +435,12 @@ private:
     // if it is one, without changing what the summary line shows.
     static void contained(Ctx& ctx, Tvb inner) {
         if (inner.empty()) return;
-        PacketInfo& p = ctx.pinfo;
-        std::string info = p.info;
-        std::string_view protocol = p.protocol;
-        Address src = p.net_src, dst = p.net_dst;
-        std::uint32_t sport = p.src_port, dport = p.dst_port;
-        std::uint8_t ttl = p.ttl;
-        int depth = p.ip_depth;
-        bool in_error = p.in_error_packet, fragmented = p.fragmented;
-        p.in_error_packet = true;
-        if ((inner.data()[0] & 0xf0) == 0x60)
-            ctx.call(Table::ethertype, 0x86dd, inner);
-        else
-            ctx.data(inner);
-        p.in_error_packet = in_error;
-        p.fragmented = fragmented;
-        p.ip_depth = depth;
-        p.ttl = ttl;
-        p.src_port = sport;
-        p.dst_port = dport;
-        p.net_src = src;
-        p.net_dst = dst;
-        p.protocol = protocol;
-        p.info = std::move(info);
+        dissect_quoted(ctx, [&] {
+            if ((inner.data()[0] & 0xf0) == 0x60)
+                ctx.call(Table::ethertype, 0x86dd, inner);
+            else
+                ctx.data(inner);
+        });
     }
 
     void echo(Ctx& ctx, Fields& h, const Tvb& tvb, std::uint8_t type, std::uint64_t checksum) {

@@ -120,6 +120,33 @@ private:
     bool closed_ = false;
 };
 
+// Decodes the datagram an ICMP or ICMPv6 error message quotes (RFC 792, RFC 4443 section 2.4):
+// as the packet it was, but flagged `in_error_packet`, and without letting its addresses,
+// ports, Info or Protocol replace the error message's own in the summary line.
+template <class Decode>
+void dissect_quoted(Ctx& ctx, Decode&& decode) {
+    PacketInfo& p = ctx.pinfo;
+    std::string info = p.info;
+    std::string_view protocol = p.protocol;
+    Address src = p.net_src, dst = p.net_dst;
+    std::uint32_t sport = p.src_port, dport = p.dst_port;
+    std::uint8_t ttl = p.ttl;
+    int depth = p.ip_depth;
+    bool in_error = p.in_error_packet, fragmented = p.fragmented;
+    p.in_error_packet = true;
+    decode();
+    p.in_error_packet = in_error;
+    p.fragmented = fragmented;
+    p.ip_depth = depth;
+    p.ttl = ttl;
+    p.src_port = sport;
+    p.dst_port = dport;
+    p.net_src = src;
+    p.net_dst = dst;
+    p.protocol = protocol;
+    p.info = std::move(info);
+}
+
 // Internet checksum (RFC 1071) over `data`, added to `sum`; fold with checksum_fold().
 std::uint32_t checksum_add(std::uint32_t sum, Bytes data);
 inline std::uint16_t checksum_fold(std::uint32_t sum) {
