@@ -21,38 +21,14 @@
 #include <limits>
 
 #include "wirelab/capture.hpp"
+#include "formats.hpp"
 
 namespace wirelab {
-namespace detail {
-std::uint32_t max_caplen_for(std::uint32_t link_type);  // link_types.cpp
-}  // namespace detail
-
 namespace {
 
-constexpr std::uint32_t kPcapMagicMicro = 0xa1b2c3d4;
-constexpr std::uint32_t kPcapMagicNano = 0xa1b23c4d;
-constexpr std::uint64_t kPcapFileHeaderLen = 24;
-constexpr std::uint64_t kPcapRecordHeaderLen = 16;
-constexpr std::uint32_t kByteOrderMagic = 0x1a2b3c4d;
-constexpr std::int64_t kNsPerSec = 1'000'000'000;
+using namespace capfmt;  // the format's numbers, shared with the writer
 
-// pcapng block types (draft-ietf-opsawg-pcapng, "Block Type Codes").
-enum BlockType : std::uint32_t {
-    kBlockSectionHeader = 0x0A0D0D0A,  // the same in both byte orders
-    kBlockInterface = 1,
-    kBlockPacketObsolete = 2,
-    kBlockSimplePacket = 3,
-    kBlockNameResolution = 4,
-    kBlockInterfaceStats = 5,
-    kBlockEnhancedPacket = 6,
-    kBlockJournalExport = 9,
-    kBlockDecryptionSecrets = 10,
-    kBlockSysdigEvent = 0x204,
-    kBlockSysdigEventV2 = 0x216,
-    kBlockSysdigEventV2Large = 0x221,
-    kBlockCustom = 0x00000BAD,
-    kBlockCustomNoCopy = 0x40000BAD,
-};
+
 
 // What wirelab knows about each block type: its smallest valid total length (header, fixed
 // fields, trailer) and its name for error messages. `tshark_frame` marks the non-packet blocks
@@ -101,19 +77,12 @@ std::string block_name(std::uint32_t type) {
 }
 
 // Option codes: the common ones (section 3.5) and those of the Interface Description Block (4.2).
-constexpr std::uint16_t kOptEndOfOpt = 0;
-constexpr std::uint16_t kOptComment = 1;
-constexpr std::uint16_t kOptIfName = 2;
-constexpr std::uint16_t kOptIfDescription = 3;
-constexpr std::uint16_t kOptIfTsresol = 9;
-constexpr std::uint16_t kOptIfTsoffset = 14;
 
 // Name resolution record types (section 4.5).
 constexpr std::uint16_t kNrbRecordEnd = 0;
 constexpr std::uint16_t kNrbRecordIpv4 = 1;
 constexpr std::uint16_t kNrbRecordIpv6 = 2;
 
-constexpr std::uint64_t pad4(std::uint64_t n) { return (n + 3) & ~std::uint64_t{3}; }
 constexpr std::uint32_t bswap32(std::uint32_t v) {
     return v >> 24 | (v >> 8 & 0xff00) | (v << 8 & 0xff0000) | v << 24;
 }

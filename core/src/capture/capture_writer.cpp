@@ -13,28 +13,16 @@
 #include <limits>
 
 #include "wirelab/capture.hpp"
+#include "formats.hpp"
 
 namespace wirelab {
-namespace detail {
-std::uint32_t max_caplen_for(std::uint32_t link_type);  // link_types.cpp
-}  // namespace detail
-
 namespace {
 
-constexpr std::uint32_t kPcapMagicMicro = 0xa1b2c3d4;
-constexpr std::uint32_t kBlockSectionHeader = 0x0A0D0D0A;
-constexpr std::uint32_t kBlockInterface = 1;
-constexpr std::uint32_t kBlockEnhancedPacket = 6;
-constexpr std::uint32_t kByteOrderMagic = 0x1a2b3c4d;
-constexpr std::uint16_t kOptEndOfOpt = 0;
-constexpr std::uint16_t kOptComment = 1;
-constexpr std::uint16_t kOptShbUserAppl = 4;
-constexpr std::uint16_t kOptIfTsresol = 9;
+using namespace capfmt;  // the format's numbers, shared with the reader
+
 constexpr std::uint8_t kTsresolNanoseconds = 9;  // 10^-9 s
-constexpr std::int64_t kNsPerSec = 1'000'000'000;
 constexpr std::size_t kMaxOptionLength = 0xffff;
 
-constexpr std::size_t pad4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
 // Size of one option with its padding, or nothing if there is no value to write.
 constexpr std::size_t option_size(std::size_t value_len) { return value_len == 0 ? 0 : 4 + pad4(value_len); }
