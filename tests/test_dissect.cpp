@@ -2,6 +2,8 @@
 // and a sweep over every truncation length that must end in "truncated", never in a crash.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -238,4 +240,29 @@ TEST_CASE("an unsupported link type is named and its bytes still listed", "[core
     decode(d, p, {1, 2, 3, 4}, 160);
     CHECK(p.has_text("USER13 (160) is not supported"));
     CHECK(p.field(d, "data.data") == "01020304");
+}
+
+TEST_CASE("UTC times print as gmtime and strftime print them", "[core][format]") {
+    std::vector<std::int64_t> samples = {0, 1, 999'999'999, 86'399'999'999'999, 951'782'400'000'000'000,
+                                         1'795'999'721'997'391'230, 4'102'444'800'000'000'000, -1'000'000'000,
+                                         -86'400'000'000'001};
+    for (std::int64_t s = -400; s < 400; ++s) samples.push_back(s * 97'003'211'000'000'000 / 100 + s);
+    for (std::int64_t ns : samples) {
+        std::string mine;
+        wirelab::append_utc(mine, ns);
+        std::int64_t secs = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+        if (frac < 0) {
+            frac += 1'000'000'000;
+            --secs;
+        }
+        std::time_t t = static_cast<std::time_t>(secs);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+        char fr[16];
+        std::snprintf(fr, sizeof fr, ".%09lld UTC", static_cast<long long>(frac));
+        INFO(ns);
+        CHECK(mine == std::string(buf) + fr);
+    }
 }

@@ -21,6 +21,8 @@ void append_ipv4(std::string& out, const std::uint8_t* p);
 void append_ipv6(std::string& out, const std::uint8_t* p);
 void append_ether(std::string& out, const std::uint8_t* p);
 void append_address(std::string& out, const Address& a);
+// "2026-11-26 01:08:41.997391230 UTC" from nanoseconds since the Unix epoch.
+void append_utc(std::string& out, std::int64_t ns);
 void append_uint(std::string& out, std::uint64_t v);
 void append_hex(std::string& out, std::uint64_t v, int digits);
 void append_json_string(std::string& out, std::string_view s);

@@ -1,6 +1,7 @@
 // Value text: what `tshark -T fields` prints for each field type, and the -V tree lines.
 #include "wirelab/format.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -117,8 +118,11 @@ void append_ipv6(std::string& out, const std::uint8_t* p) {
             break;
         }
         if (i != 0 && i != best + best_len) out += ':';
-        char buf[5];
-        int n = std::snprintf(buf, sizeof buf, "%x", g[i]);
+        // The group in hex without leading zeros.
+        char buf[4];
+        int n = 0;
+        for (int shift = 12; shift >= 0; shift -= 4)
+            if (n || (g[i] >> shift) != 0 || shift == 0) buf[n++] = kHex[(g[i] >> shift) & 0xf];
         out.append(buf, static_cast<std::size_t>(n));
     }
 }
@@ -131,6 +135,53 @@ void append_ether(std::string& out, const std::uint8_t* p) {
         if (i < 5) buf[i * 3 + 2] = ':';
     }
     out.append(buf, 17);
+}
+
+// "YYYY-MM-DD HH:MM:SS.nnnnnnnnn UTC" from nanoseconds since 1970, without gmtime/strftime
+// (days to a civil date: H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+void append_utc(std::string& out, std::int64_t ns) {
+    std::int64_t secs = ns / 1'000'000'000, frac = ns % 1'000'000'000;
+    if (frac < 0) {
+        frac += 1'000'000'000;
+        --secs;
+    }
+    std::int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        --days;
+    }
+    std::int64_t z = days + 719468;
+    std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    std::int64_t doe = z - era * 146097;
+    std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    std::int64_t y = yoe + era * 400;
+    std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    std::int64_t mp = (5 * doy + 2) / 153;
+    std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) ++y;
+    auto two = [&](std::int64_t v) {
+        out += static_cast<char>('0' + v / 10);
+        out += static_cast<char>('0' + v % 10);
+    };
+    if (y < 1000) out.append(y < 10 ? "000" : y < 100 ? "00" : "0");
+    append_uint(out, static_cast<std::uint64_t>(y));
+    out += '-';
+    two(m);
+    out += '-';
+    two(d);
+    out += ' ';
+    two(rem / 3600);
+    out += ':';
+    two(rem / 60 % 60);
+    out += ':';
+    two(rem % 60);
+    out += '.';
+    char buf[9];
+    auto f = static_cast<std::uint32_t>(frac);
+    for (int i = 8; i >= 0; --i, f /= 10) buf[i] = static_cast<char>('0' + f % 10);
+    out.append(buf, 9);
+    out += " UTC";
 }
 
 void append_address(std::string& out, const Address& a) {
@@ -150,9 +201,11 @@ void append_seconds(std::string& out, std::int64_t ns, int decimals) {
     append_uint(out, static_cast<std::uint64_t>(ns / 1'000'000'000));
     if (decimals <= 0) return;
     out += '.';
-    char buf[10];
-    std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(ns % 1'000'000'000));
-    out.append(buf, static_cast<std::size_t>(decimals));
+    // The nine digits of the fraction, of which the first `decimals` are shown.
+    char buf[9];
+    auto frac = static_cast<std::uint32_t>(ns % 1'000'000'000);
+    for (int i = 8; i >= 0; --i, frac /= 10) buf[i] = static_cast<char>('0' + frac % 10);
+    out.append(buf, static_cast<std::size_t>(std::min(decimals, 9)));
 }
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -286,31 +339,28 @@ void append_display_value(std::string& out, const Tree& tree, const Frame& frame
             out.append(reinterpret_cast<const char*>(b.data()), b.size());
             return;
         }
+        // Escaped into a buffer of the worst-case size (4 characters a byte), appended once.
+        std::size_t at = out.size();
+        out.resize(at + b.size() * 4);
+        char* w = out.data() + at;
         for (std::uint8_t c : b) {
-            if (c >= 0x20 && c < 0x7f)
-                out += static_cast<char>(c);
-            else if (c == '\r')
-                out += "\\r";
-            else if (c == '\n')
-                out += "\\n";
-            else {
-                char buf[6];
-                std::snprintf(buf, sizeof buf, "\\x%02x", c);
-                out += buf;
+            if (c >= 0x20 && c < 0x7f) {
+                *w++ = static_cast<char>(c);
+            } else if (c == '\r' || c == '\n') {
+                *w++ = '\\';
+                *w++ = c == '\r' ? 'r' : 'n';
+            } else {
+                *w++ = '\\';
+                *w++ = 'x';
+                *w++ = kHex[c >> 4];
+                *w++ = kHex[c & 0xf];
             }
         }
+        out.resize(static_cast<std::size_t>(w - out.data()));
         return;
     }
     if (!(n.flags & kHasText) && f.type == FieldType::abstime) {
-        char buf[64];
-        std::time_t secs = static_cast<std::time_t>(static_cast<std::int64_t>(n.value) / 1'000'000'000);
-        std::tm tm{};
-        gmtime_r(&secs, &tm);
-        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-        out += buf;
-        std::snprintf(buf, sizeof buf, ".%09lld UTC",
-                      static_cast<long long>(static_cast<std::int64_t>(n.value) % 1'000'000'000));
-        out += buf;
+        append_utc(out, static_cast<std::int64_t>(n.value));
         return;
     }
     if (!(n.flags & kHasText) && f.type == FieldType::reltime) {
