@@ -1,7 +1,8 @@
-// The `wirelab` program: subcommands for decoding captures and (later) the labs and viewer.
+// The `wirelab` program: subcommands for decoding captures, running the labs and opening the viewer.
 // The launcher script ./wirelab at the repository root builds this and passes its arguments on.
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@ constexpr const char* kUsage =
     "  dump -r FILE [options]   decode a capture file, tshark style (wirelab dump --help)\n"
     "  dump -G fields           list every protocol field wirelab decodes\n"
     "  lab list                 list the labs\n"
+    "  lab N MODE [options]     run lab N (wirelab lab 1 demo; wirelab lab 1 --help)\n"
     "  view [FILE]              open the packet viewer (wirelab view --help)\n"
     "  help                     this text\n"
     "Example: wirelab dump -r captures/http_get_loopback.pcapng -V\n";
@@ -39,22 +41,68 @@ int list_fields() {
     return 0;
 }
 
+// The labs, one program each (labs/NN-name/, built as wirelab-labNN beside this program).
+struct LabEntry {
+    int number;
+    const char* folder;
+    const char* summary;
+};
+constexpr LabEntry kLabs[] = {
+    {1, "01-tcp-sockets", "TCP sockets: an echo server and client, POSIX calls then Boost.Asio; a byte stream needs framing"},
+    {2, "02-udp-datagrams", "UDP datagrams: kept boundaries, no connection; loss, duplicates, reordering, IP fragments"},
+    {3, "03-http-polling", "HTTP polling: a chat over short and long polling, and what each message costs"},
+    {4, "04-websocket-framing", "WebSocket framing: the opening handshake and every frame bit by bit"},
+    {5, "05-side-by-side", "Side by side: the same messages over TCP, UDP, both pollings and WebSocket, measured"},
+    {6, "06-chat", "Chat: a Socket.IO-compatible server that the official clients use unchanged"},
+    {7, "07-missed-events", "Missed events: what a disconnected client misses; acks, offsets and replay"},
+    {8, "08-scale-out", "Scale out: chat servers sharing events through Redis Streams"},
+};
+
+std::string sibling_program(const std::string& name) {
+    char self[4096];
+    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    std::string path = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string("./");
+    return path.substr(0, path.rfind('/') + 1) + name;
+}
+
+std::string lab_program(int number) {
+    char name[32];
+    std::snprintf(name, sizeof name, "wirelab-lab%02d", number);
+    return sibling_program(name);
+}
+
 int lab_command(int argc, char** argv) {
-    if (argc >= 1 && std::string_view(argv[0]) == "list") {
-        std::printf("No labs yet: they arrive with labs/01-tcp-sockets and the others listed in labs/README.md.\n");
+    if (argc == 0 || std::string_view(argv[0]) == "list") {
+        std::printf("Labs (wirelab lab N --help for one; README: labs/NN-name/README.md):\n");
+        for (const LabEntry& l : kLabs) {
+            bool built = ::access(lab_program(l.number).c_str(), X_OK) == 0;
+            std::printf("  %2d  %-22s %s%s\n", l.number, l.folder, l.summary, built ? "" : "  [not built yet]");
+        }
         return 0;
     }
-    std::fprintf(stderr, "wirelab lab: no labs are built yet (see labs/README.md)\n");
+    char* end = nullptr;
+    long number = std::strtol(argv[0], &end, 10);
+    const LabEntry* lab = nullptr;
+    for (const LabEntry& l : kLabs)
+        if (*argv[0] && !*end && l.number == number) lab = &l;
+    if (!lab) {
+        std::fprintf(stderr, "wirelab lab: there is no lab '%s' (wirelab lab list shows them)\n", argv[0]);
+        return 2;
+    }
+    std::string program = lab_program(lab->number);
+    std::vector<char*> args{program.data()};
+    for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+    args.push_back(nullptr);
+    ::execv(program.c_str(), args.data());
+    std::fprintf(stderr, "wirelab lab %d: not built yet (labs/%s): %s\n", lab->number, lab->folder,
+                 std::strerror(errno));
     return 1;
 }
 
 // `wirelab view`: the viewer is its own program (it links Dear ImGui and OpenGL), built beside
 // this one as wirelab-view; this process becomes it.
 int view_command(int argc, char** argv) {
-    char self[4096];
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    std::string viewer = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string(argv[0]);
-    viewer = viewer.substr(0, viewer.rfind('/') + 1) + "wirelab-view";
+    std::string viewer = sibling_program("wirelab-view");
     std::vector<char*> args{viewer.data()};
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     args.push_back(nullptr);

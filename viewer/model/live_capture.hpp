@@ -10,17 +10,12 @@
 #include <vector>
 
 #include "model/capture_data.hpp"
+#include "wirelab/live.hpp"
 
 namespace wirelab::viewer {
 
-struct InterfaceInfo {
-    std::string name;         // "eth0", "lo", "any"
-    std::string description;  // libpcap's, or the addresses it has
-    bool loopback = false;
-};
-
-// The interfaces libpcap can open. Empty with `err` set if it cannot list them.
-std::vector<InterfaceInfo> list_interfaces(std::string& err);
+using wirelab::InterfaceInfo;
+using wirelab::list_interfaces;
 
 class LiveCapture {
 public:
@@ -38,16 +33,12 @@ public:
 
 private:
     void run();
-    void* pcap_ = nullptr;  // pcap_t*, kept out of the header
+    std::unique_ptr<LiveSource> source_;
     std::shared_ptr<CaptureData> data_;
     ArenaBytes* arena_ = nullptr;
-    std::uint32_t link_type_ = 1;
     std::string iface_;
     std::atomic<bool> running_{false}, stop_{false};
     std::thread thread_;
 };
-
-// The message for a capture that was refused for lack of permission.
-std::string capture_permission_help(const std::string& iface, const std::string& pcap_error);
 
 }  // namespace wirelab::viewer
