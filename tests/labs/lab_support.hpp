@@ -4,8 +4,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -79,7 +85,12 @@ inline std::string tshark_problems(const std::string& capture) {
     Run r = run("tshark -n -r '" + capture + "' -Y '_ws.malformed || _ws.expert.severity == error'");
     INFO(r.out);
     REQUIRE(r.status == 0);
-    return r.out;
+    // tshark warns on stderr when run as root; that is not a problem with the capture.
+    std::string problems;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("Running as user", 0) != 0) problems += line + "\n";
+    return problems;
 }
 
 // Lines of `text` that contain `needle`.
@@ -89,6 +100,111 @@ inline int count_lines(const std::string& text, const std::string& needle) {
     std::string line;
     while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
     return n;
+}
+
+// A lab server running in the background for one test: started through the shell, its output
+// read until it prints "listening on ADDRESS:PORT", stopped with SIGTERM when the test ends.
+class Server {
+public:
+    explicit Server(const std::string& cmd, int timeout_s = 10) {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            ::setpgid(0, 0);
+            ::dup2(fds[1], 1);
+            ::dup2(fds[1], 2);
+            ::close(fds[0]);
+            ::close(fds[1]);
+            ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(fds[1]);
+        out_fd_ = fds[0];
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+        while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
+            if (!read_some(200)) break;
+            auto at = output_.find("listening on ");
+            if (at == std::string::npos) continue;
+            auto colon = output_.find_first_of(" \n", at + 13);
+            std::string addr = output_.substr(at + 13, colon == std::string::npos ? std::string::npos : colon - at - 13);
+            auto last = addr.rfind(':');
+            if (last != std::string::npos && colon != std::string::npos) port_ = std::atoi(addr.c_str() + last + 1);
+        }
+        INFO(cmd << "\n" << output_);
+        REQUIRE(port_ > 0);
+    }
+    ~Server() { stop(); }
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    int port() const { return port_; }
+    // Everything it printed so far (reads what is waiting first).
+    const std::string& output() {
+        while (read_some(0)) {}
+        return output_;
+    }
+    // SIGTERM, then the exit status (128 + signal if it died of one).
+    int stop() {
+        if (pid_ <= 0) return status_;
+        ::kill(pid_, SIGTERM);
+        int st = 0;
+        for (int i = 0; i < 100 && ::waitpid(pid_, &st, WNOHANG) == 0; ++i) {
+            read_some(50);
+            if (i == 99) {
+                ::kill(-pid_, SIGKILL);
+                ::waitpid(pid_, &st, 0);
+            }
+        }
+        while (read_some(0)) {}
+        ::close(out_fd_);
+        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        pid_ = -1;
+        return status_;
+    }
+
+private:
+    bool read_some(int timeout_ms) {
+        pollfd p{out_fd_, POLLIN, 0};
+        if (::poll(&p, 1, timeout_ms) <= 0) return false;
+        char buf[4096];
+        ssize_t n = ::read(out_fd_, buf, sizeof buf);
+        if (n <= 0) return false;
+        output_.append(buf, static_cast<std::size_t>(n));
+        return true;
+    }
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    int port_ = 0;
+    int status_ = -1;
+    std::string output_;
+};
+
+// A plain TCP connection to 127.0.0.1:port for sending bad input by hand.
+inline int connect_local(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    return fd;
+}
+
+// Reads until the peer closes or `timeout_ms` passes without data.
+inline std::string read_until_close(int fd, int timeout_ms = 3000) {
+    std::string out;
+    char buf[4096];
+    while (true) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, timeout_ms) <= 0) break;
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
 }
 
 }  // namespace labtest
