@@ -1,0 +1,99 @@
+// A Socket.IO v5 server (https://socket.io/docs/v4/socket-io-protocol/) on top of the Engine.IO
+// sessions: namespaces joined with CONNECT (and an auth payload), CONNECT_ERROR, events and
+// acknowledgements both ways, binary events and acks (attachments put back together with core's
+// sio::Reassembler), rooms, and broadcasts to everyone, everyone but the sender, or a room.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engineio.hpp"
+
+namespace lab06 {
+
+namespace sio = wirelab::sio;
+namespace json = wirelab::json;
+using Args = std::vector<json::Value>;
+using AckFn = std::function<void(Args)>;
+
+class SocketServer;
+
+// One client in one namespace.
+struct Socket {
+    std::string id;
+    std::string nsp;
+    std::weak_ptr<Session> session;
+    json::Value auth;               // the CONNECT packet's payload
+    std::set<std::string> rooms;    // always holds its own id
+    std::map<std::string, std::string> data;  // what the application keeps (a nickname)
+    std::uint64_t next_ack = 0;
+    std::map<std::uint64_t, AckFn> acks;  // our emits waiting for the client's ack
+    bool connected = true;
+};
+using SocketPtr = std::shared_ptr<Socket>;
+
+// What the application does in one namespace.
+struct NamespaceHandlers {
+    // Called on CONNECT; return an error message to refuse with CONNECT_ERROR.
+    std::function<std::optional<std::string>(const SocketPtr&)> authorize;
+    std::function<void(const SocketPtr&)> on_connection;
+    // `ack` is empty unless the client asked for an acknowledgement.
+    std::function<void(const SocketPtr&, const std::string& event, Args& args, AckFn ack)> on_event;
+    std::function<void(const SocketPtr&, const std::string& reason)> on_disconnect;
+};
+
+// Who a broadcast goes to.
+struct Target {
+    std::string room;    // "" for every socket of the namespace
+    std::string except;  // a socket id left out (the sender), or ""
+};
+
+class SocketServer : public EngineHandler {
+public:
+    SocketServer();
+    void set_engine(Engine* engine) { engine_ = engine; }
+    void add_namespace(const std::string& name, NamespaceHandlers h);
+
+    void emit(const SocketPtr& s, const std::string& event, Args args, AckFn on_ack = nullptr);
+    void broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args);
+    void join(const SocketPtr& s, const std::string& room);
+    void leave(const SocketPtr& s, const std::string& room);
+    // Server-side disconnect of one namespace socket (sends DISCONNECT).
+    void disconnect(const SocketPtr& s);
+    std::vector<SocketPtr> sockets(const std::string& nsp, const std::string& room = {}) const;
+
+    std::uint64_t packets_in() const { return packets_in_; }
+    std::uint64_t deliveries() const { return deliveries_; }
+
+    void on_open(const std::shared_ptr<Session>& s) override;
+    void on_message(const std::shared_ptr<Session>& s, eio::Packet&& p) override;
+    void on_close(const std::shared_ptr<Session>& s, const std::string& reason) override;
+
+private:
+    struct Namespace {
+        NamespaceHandlers handlers;
+        std::unordered_map<std::string, SocketPtr> sockets;
+        std::map<std::string, std::set<std::string>> rooms;
+    };
+    struct SessionState {
+        sio::Reassembler reassembler;
+        std::map<std::string, SocketPtr> sockets;  // by namespace
+    };
+    void handle(const std::shared_ptr<Session>& session, SessionState& st, sio::Packet& p);
+    void connect(const std::shared_ptr<Session>& session, SessionState& st, sio::Packet& p);
+    void remove(const SocketPtr& s, const std::string& reason);
+    void send(Session& session, const sio::Packet& p);
+
+    Engine* engine_ = nullptr;
+    std::map<std::string, Namespace> namespaces_;
+    std::mt19937_64 rng_;
+    std::uint64_t packets_in_ = 0, deliveries_ = 0;
+};
+
+}  // namespace lab06
