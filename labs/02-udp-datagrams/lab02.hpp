@@ -73,7 +73,6 @@ struct ReceiverConfig {
     int idle_ms = 2000;   // a run ends this long after its last datagram (or at its end datagram)
     int wait_ms = -1;     // how long to wait for a run to begin; -1 for ever
     int stall_ms = 0;     // when the first datagram arrives, be busy this long before reading
-    bool narrate_each = true;
 };
 struct RunReport {
     bool started = false;

@@ -179,9 +179,9 @@ int demo(const Settings& o) {
 
 int main(int argc, char** argv) {
     Settings o;
-    lab::Options opts("wirelab lab 2: UDP datagrams. Boundaries kept, no connection; sequence numbers reveal "
+    lab::Options opts("2", "Lab 02: UDP datagrams. Boundaries kept, no connection; sequence numbers reveal "
                       "loss, duplicates and reordering; IP fragments.",
-                      "02", {"receiver", "sender", "demo", "fragments"},
+                      {"receiver", "sender", "demo", "fragments"},
                       "wirelab lab 2 receiver --port 5002   and in another terminal:   "
                       "wirelab lab 2 sender --port 5002 --count 20 --loss 0.1 --dup 0.1 --reorder 0.1 --seed 7");
     opts.add("--port", &o.port, "receiver: port to bind (0 picks a free one); sender: port to send to; demo: first "

@@ -157,7 +157,10 @@ private:
             if (!any_ || seq > highest_) highest_ = seq;
             any_ = true;
         }
-        if (cfg_.narrate_each || (*note && ++notes_ <= kMaxNotes))
+        // Every datagram of a short run; in a long one, the first few and then only surprises
+        // (printing is slow, and a receiver busy printing drops datagrams itself).
+        if (r_.datagrams == kNarrateAll + 1) lab::say("receiver", "(from here on, only the surprises are told)");
+        if (r_.datagrams <= kNarrateAll || (*note && ++notes_ <= kMaxNotes))
             lab::say("receiver", "recvmsg(): one datagram of %zd bytes from %s, seq %u, %.0f us after it was sent%s",
                      n, to_string(from).c_str(), seq, static_cast<double>(now_us() - h->sent_us), note);
         return true;
@@ -189,7 +192,8 @@ private:
         }
     }
 
-    static constexpr int kMaxNotes = 20;  // in a flood, narrate only the first few surprises
+    static constexpr std::uint32_t kNarrateAll = 40;
+    static constexpr int kMaxNotes = 20;
     int fd_;
     const ReceiverConfig& cfg_;
     std::vector<std::uint8_t> buf_;
