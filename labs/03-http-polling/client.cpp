@@ -151,11 +151,19 @@ int take_messages(const std::string& who, const Response& r, std::uint64_t& sinc
     std::int64_t now = now_us();
     stats.payload_bytes += r.body.size();
     for (const ChatMessage& m : got) {
+        ++stats.messages;
+        since = m.id;
+        if (m.sent_us < stats.started_us) {
+            // Posted before this client started: history it catches up on, not a delivery
+            // whose latency the polling method decides.
+            say(who, "message %llu \"%s\" (history: posted before this client started)",
+                static_cast<unsigned long long>(m.id), m.text.c_str());
+            continue;
+        }
         double late_ms = static_cast<double>(now - m.sent_us) / 1000.0;
         stats.latency_ms.push_back(late_ms);
         say(who, "message %llu \"%s\" arrived %.1f ms after the server got it", static_cast<unsigned long long>(m.id),
             m.text.c_str(), late_ms);
-        since = m.id;
     }
     return static_cast<int>(got.size());
 }
@@ -167,6 +175,7 @@ bool enough(const PollOptions& o, int got) { return o.count > 0 && got >= o.coun
 bool run_short_poller(const PollOptions& o, ClientStats& stats) {
     const std::string who = "short";
     HttpClient client(who, o.host, o.port, stats, o.browser_headers);
+    stats.started_us = now_us();
     std::uint64_t since = 0;
     int got = 0;
     auto interval = std::chrono::milliseconds(o.interval_ms);
@@ -193,6 +202,7 @@ bool run_short_poller(const PollOptions& o, ClientStats& stats) {
 bool run_long_poller(const PollOptions& o, ClientStats& stats) {
     const std::string who = "long";
     HttpClient client(who, o.host, o.port, stats, o.browser_headers);
+    stats.started_us = now_us();
     std::uint64_t since = 0;
     int got = 0;
     while (!enough(o, got) && std::chrono::steady_clock::now() < o.give_up) {
@@ -233,6 +243,7 @@ bool run_sender(const PollOptions& o, int every_ms, const std::string& text, Cli
             return false;
         }
         ++sent;
+        ++stats.messages;
         say(who, "POST /messages \"%s\" -> 201, message %s", body.c_str(),
             r.body.substr(0, r.body.find('\n')).c_str());
     }

@@ -17,6 +17,7 @@ namespace asio = boost::asio;
 
 // What one client spent and got: the table the demo prints.
 struct ClientStats {
+    std::uint64_t messages = 0;  // received (pollers) or posted (sender)
     std::uint64_t requests = 0;
     std::uint64_t empty = 0;  // answers with no new message (204)
     std::uint64_t connections = 0;
@@ -24,6 +25,7 @@ struct ClientStats {
     std::uint64_t response_head_bytes = 0;  // status line + header fields + empty line, received
     std::uint64_t payload_bytes = 0;        // bodies: the messages themselves (or the posted text)
     std::vector<double> latency_ms;         // per delivered message: received minus posted
+    std::int64_t started_us = 0;            // messages posted before this are history, not latency
 };
 
 struct Response {

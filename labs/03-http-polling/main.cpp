@@ -32,29 +32,27 @@ double percentile(std::vector<double> v, double p) {
     return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
-void print_row(const char* name, const lab03::ClientStats& s, bool poller) {
-    std::uint64_t messages = poller ? s.latency_ms.size() : s.requests;
-    std::uint64_t heads = s.request_head_bytes + s.response_head_bytes;
-    char p50[32] = "-", max[32] = "-", empty[32] = "-";
-    if (poller && !s.latency_ms.empty()) {
-        std::snprintf(p50, sizeof p50, "%.1f", percentile(s.latency_ms, 0.5));
-        std::snprintf(max, sizeof max, "%.1f", percentile(s.latency_ms, 1.0));
-    }
-    if (poller) std::snprintf(empty, sizeof empty, "%llu", static_cast<unsigned long long>(s.empty));
-    std::printf("  %-10s %8llu %8s %8s %8llu %6s %5llu %9llu %9llu %8llu %10llu\n", name,
-                static_cast<unsigned long long>(messages), p50, max, static_cast<unsigned long long>(s.requests), empty,
-                static_cast<unsigned long long>(s.connections), static_cast<unsigned long long>(s.request_head_bytes),
-                static_cast<unsigned long long>(s.response_head_bytes), static_cast<unsigned long long>(s.payload_bytes),
-                static_cast<unsigned long long>(messages ? heads / messages : 0));
-}
-
-void print_table(const lab03::ClientStats& shorts, const lab03::ClientStats& longs, const lab03::ClientStats& sender) {
+void print_header() {
     std::printf("\nWhat each delivered message cost (latency: from the server storing it to the client having it):\n");
     std::printf("  %-10s %8s %8s %8s %8s %6s %5s %9s %9s %8s %10s\n", "client", "messages", "p50 ms", "max ms",
                 "requests", "empty", "conns", "req-head", "resp-head", "payload", "head B/msg");
-    print_row("short-poll", shorts, true);
-    print_row("long-poll", longs, true);
-    print_row("sender", sender, false);
+}
+
+void print_row(const char* name, const lab03::ClientStats& s, bool poller) {
+    auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    std::uint64_t heads = s.request_head_bytes + s.response_head_bytes;
+    char p50[32] = "-", max[32] = "-", empty[32] = "-";
+    if (!s.latency_ms.empty()) {
+        std::snprintf(p50, sizeof p50, "%.1f", percentile(s.latency_ms, 0.5));
+        std::snprintf(max, sizeof max, "%.1f", percentile(s.latency_ms, 1.0));
+    }
+    if (poller) std::snprintf(empty, sizeof empty, "%llu", u(s.empty));
+    std::printf("  %-10s %8llu %8s %8s %8llu %6s %5llu %9llu %9llu %8llu %10llu\n", name, u(s.messages), p50, max,
+                u(s.requests), empty, u(s.connections), u(s.request_head_bytes), u(s.response_head_bytes),
+                u(s.payload_bytes), u(s.messages ? heads / s.messages : 0));
+}
+
+void print_footer() {
     std::printf("  (bytes; req-head and resp-head are the HTTP heads sent and received, payload the message lines)\n");
 }
 
@@ -93,15 +91,14 @@ int run_server(Settings& s) {
 int run_client(const std::string& mode, Settings& s) {
     lab::Recorder rec;
     start_capture(rec, s, s.poll.port);
-    lab03::ClientStats stats, none;
+    lab03::ClientStats stats;
     bool ok = mode == "short-client" ? lab03::run_short_poller(s.poll, stats)
               : mode == "long-client" ? lab03::run_long_poller(s.poll, stats)
                                       : lab03::run_sender(s.poll, s.every_ms, s.text, stats);
-    if (mode == "send") {
-        print_table(none, none, stats);
-    } else {
-        print_table(mode == "short-client" ? stats : none, mode == "long-client" ? stats : none, none);
-    }
+    print_header();
+    print_row(mode == "short-client" ? "short-poll" : mode == "long-client" ? "long-poll" : "sender", stats,
+              mode != "send");
+    print_footer();
     return finish(rec, s, ok ? 0 : 1);
 }
 
@@ -144,10 +141,14 @@ int run_demo(Settings& s) {
     io.stop();
     server_thread.join();
 
-    print_table(shorts, longs, sender);
-    std::printf("\nShort polling asked %llu times for %zu messages and heard \"nothing new\" %llu times; long polling "
+    print_header();
+    print_row("short-poll", shorts, true);
+    print_row("long-poll", longs, true);
+    print_row("sender", sender, false);
+    print_footer();
+    std::printf("\nShort polling asked %llu times for %llu messages and heard \"nothing new\" %llu times; long polling "
                 "asked %llu times, and each answer left the server as soon as the message arrived.\n",
-                static_cast<unsigned long long>(shorts.requests), shorts.latency_ms.size(),
+                static_cast<unsigned long long>(shorts.requests), static_cast<unsigned long long>(shorts.messages),
                 static_cast<unsigned long long>(shorts.empty), static_cast<unsigned long long>(longs.requests));
     bool ok = short_ok && long_ok && send_ok;
     if (!ok) std::printf("demo: a client did not finish (see above)\n");
