@@ -4,6 +4,7 @@
 # `./wirelab bench` builds wirelab into build/ and runs this.
 #
 #   bench/run.sh [--runs N] [--wirelab BIN [--source TEXT]] [--file F] [--force-record]
+#                [--only decoder|ws]
 #
 #   --runs N         timed runs per command (default 3); the table shows the median time and
 #                    the largest peak RSS of the N runs
@@ -12,6 +13,9 @@
 #                    commit, and whether core/ has uncommitted changes)
 #   --file F         another capture instead of bench/out/loopback-1m.pcapng (not recorded)
 #   --force-record   record the capture again (bench/record.sh --force)
+#   --only decoder   only the decoder benchmark above; --only ws: only the WebSocket echo
+#                    benchmark (bench/ws/run.sh: lab 04's echo server against Boost.Beast and
+#                    ws), which otherwise runs after the decoder's, with the same --runs
 #
 # Each run is `/usr/bin/time -f '%e %M %U %S'` (elapsed seconds, max RSS KiB, user and
 # system CPU seconds) with stdout sent to /dev/null; its elapsed time is also taken with bash's microsecond clock ($EPOCHREALTIME),
@@ -29,6 +33,7 @@ wirelab="$root/build/bin/wirelab"
 file=""
 source_desc=""
 force_record=0
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift ;;
@@ -36,7 +41,8 @@ while [ $# -gt 0 ]; do
     --source) source_desc="$2"; shift ;;
     --file) file="$2"; shift ;;
     --force-record) force_record=1 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) only="$2"; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -44,6 +50,13 @@ done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: --runs needs a positive number" >&2; exit 1; }
 
 say() { printf 'bench: %s\n' "$*" >&2; }
+
+# The WebSocket echo benchmark uses the binaries built beside wirelab.
+case "$only" in
+  ""|decoder) ;;
+  ws) exec "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" ;;
+  *) echo "run.sh: --only takes decoder or ws" >&2; exit 1 ;;
+esac
 
 for tool in tshark tcpdump capinfos cc python3; do
   command -v "$tool" >/dev/null 2>&1 || { say "needs $tool"; exit 1; }
@@ -161,3 +174,8 @@ python3 "$here/report.py" --raw "$raw" --mix "$mix" --file "$file" --packets "$p
   --protocols "$outdir/protocols.tshark" "$outdir/protocols.wirelab" >"$outdir/results.md"
 cat "$outdir/results.md"
 say "table written to $outdir/results.md (raw times: $raw)"
+
+# 5. The WebSocket echo benchmark (bench/ws/run.sh), unless --only decoder.
+if [ "$only" != decoder ]; then
+  "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" || say "the WebSocket echo benchmark failed"
+fi

@@ -1,13 +1,14 @@
 // A WebSocket echo server written with Boost.Beast: the reference peer lab 04's tests and
 // benchmark compare against (Beast passes the Autobahn test suite). RFC 6455.
 //
-//   wirelab-beast-echo-server [--port P] [--max-message BYTES] [--quiet]
+//   wirelab-beast-echo-server [--port P] [--max-message BYTES] [--log] [--quiet]
 //
 // It listens on 127.0.0.1 (port 0 picks a free one), prints `listening on 127.0.0.1:PORT`
 // once it accepts, echoes every text or binary message as it came (same opcode, one frame),
 // and lets Beast answer pings and the close handshake. No permessage-deflate, no automatic
 // fragmentation, messages up to 16 MiB: the same rules as the lab's echo server, so the two
 // can be compared frame for frame. One thread runs every connection, as the lab's does.
+// --log prints one line per message echoed and per close, for the interop test to read.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
@@ -26,6 +27,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 bool quiet = false;
+bool log_messages = false;
 
 // Every error goes through here. The ones that end a connection normally (the peer closed,
 // or failed the connection on purpose, as the conformance driver does) are not news.
@@ -64,7 +66,17 @@ private:
     void on_read(beast::error_code ec, std::size_t) {
         // Protocol errors (1002), bad UTF-8 (1007) and too-big messages (1009) land here
         // after Beast has already sent the close frame with that code.
+        if (ec == websocket::error::closed && log_messages) {
+            std::printf("beast-echo: the client closed with code %u\n", static_cast<unsigned>(ws_.reason().code));
+            std::fflush(stdout);
+        }
         if (ec) return fail(ec, "read");
+        if (log_messages) {
+            std::string head = beast::buffers_to_string(buffer_.data()).substr(0, 60);
+            std::printf("beast-echo: echoing a %s message of %zu bytes \"%s\"\n", ws_.got_text() ? "text" : "binary",
+                        buffer_.size(), ws_.got_text() ? head.c_str() : "...");
+            std::fflush(stdout);
+        }
         ws_.text(ws_.got_text());
         ws_.async_write(buffer_.data(), beast::bind_front_handler(&Session::on_write, shared_from_this()));
     }
@@ -112,7 +124,7 @@ private:
 
 void usage(std::FILE* out) {
     std::fprintf(out,
-                 "Usage: wirelab-beast-echo-server [--port P] [--max-message BYTES] [--quiet]\n"
+                 "Usage: wirelab-beast-echo-server [--port P] [--max-message BYTES] [--log] [--quiet]\n"
                  "  A Boost.Beast WebSocket echo server on 127.0.0.1 (port 0 picks one), until SIGTERM.\n"
                  "Example: wirelab-beast-echo-server --port 0\n");
 }
@@ -128,6 +140,8 @@ int main(int argc, char** argv) {
             port = std::atoi(argv[++i]);
         } else if (a == "--max-message" && i + 1 < argc) {
             max_message = std::strtoull(argv[++i], nullptr, 10);
+        } else if (a == "--log") {
+            log_messages = true;
         } else if (a == "--quiet") {
             quiet = true;
         } else if (a == "--help" || a == "-h") {
