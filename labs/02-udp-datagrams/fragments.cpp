@@ -93,12 +93,13 @@ bool fragments_in_namespace(int size, const std::string& capture) {
     // bigger than the path MTU fails at once with EMSGSIZE instead of leaving in pieces.
     int sock = ::socket(AF_INET, SOCK_DGRAM, 0);
     int pmtu = IP_PMTUDISC_DO;
-    ::setsockopt(sock, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
-    std::vector<char> big(static_cast<std::size_t>(size), 'x');
-    ssize_t n = ::sendto(sock, big.data(), big.size(), 0, reinterpret_cast<const sockaddr*>(&s.to), sizeof s.to);
-    lab::say("frag", "with IP_MTU_DISCOVER = IP_PMTUDISC_DO (Don't Fragment), sendto() of %d bytes %s", size,
-             n < 0 ? (std::string("fails: ") + std::strerror(errno)).c_str() : "was sent (unexpected)");
-    ::close(sock);
+    if (sock >= 0 && ::setsockopt(sock, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu) == 0) {
+        std::vector<char> big(static_cast<std::size_t>(size), 'x');
+        ssize_t n = ::sendto(sock, big.data(), big.size(), 0, reinterpret_cast<const sockaddr*>(&s.to), sizeof s.to);
+        lab::say("frag", "with IP_MTU_DISCOVER = IP_PMTUDISC_DO (Don't Fragment), sendto() of %d bytes %s", size,
+                 n < 0 ? (std::string("fails: ") + std::strerror(errno)).c_str() : "was sent (unexpected)");
+    }
+    if (sock >= 0) ::close(sock);
     recorder.stop();
     ::close(fd);
     return sent.ok && whole;

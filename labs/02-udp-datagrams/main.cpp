@@ -40,6 +40,12 @@ int receiver(const Settings& o) {
     int port = 0;
     int fd = lab02::open_receiver(o.bind, o.port, o.rcvbuf, port);
     if (fd < 0) return 1;
+    // The recording is closed when the receiver stops, so it needs a last run to stop after.
+    lab::Recorder recorder;
+    if (!o.capture.empty() && o.runs == 0)
+        lab::say("receiver", "not recording: --capture in receiver mode needs --runs N (or record with the sender)");
+    else if (!o.capture.empty())
+        recorder.start(o.capture, "udp port " + std::to_string(port));
     lab02::ReceiverConfig cfg;
     cfg.idle_ms = o.idle_ms;
     cfg.stall_ms = o.stall_ms;
@@ -47,6 +53,7 @@ int receiver(const Settings& o) {
         lab02::RunReport r = lab02::receive_run(fd, cfg);
         lab02::say_report(r);
     }
+    recorder.stop();
     ::close(fd);
     return 0;
 }
@@ -223,8 +230,9 @@ int main(int argc, char** argv) {
 
     const std::string& mode = opts.mode();
     int rc = 0;
-    if (mode == "receiver") return receiver(o);
-    if (mode == "sender") {
+    if (mode == "receiver") {
+        rc = receiver(o);
+    } else if (mode == "sender") {
         if (o.port == 0) return bad("the sender needs the receiver's --port");
         lab02::SenderConfig s = sender_config(o, sizes);
         if (!lab02::ipv4_address(o.to, o.port, s.to)) return bad("--to wants an IPv4 address such as 127.0.0.1");
@@ -238,6 +246,6 @@ int main(int argc, char** argv) {
     } else {
         rc = lab02::run_fragments(o.frag_size, o.capture) ? 0 : 1;
     }
-    if (o.view && !o.capture.empty()) return lab::open_viewer(o.capture);
+    if (o.view && !o.capture.empty() && ::access(o.capture.c_str(), R_OK) == 0) return lab::open_viewer(o.capture);
     return rc;
 }
