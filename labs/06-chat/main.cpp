@@ -102,7 +102,11 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
     lab06::SocketServer sio;
     EngineEcho echo;
     lab06::EngineHandler* handler = &sio;
-    if (cfg.test_mode == "engineio") handler = &echo;
+    if (cfg.test_mode == "engineio") {
+        // A bare Engine.IO server lives at /engine.io/, as the standalone engine.io package's does.
+        handler = &echo;
+        if (cfg.engine.path == "/socket.io/") cfg.engine.path = "/engine.io/";
+    }
     else if (cfg.test_mode == "socketio") add_socketio_test_mode(sio);
     else add_chat(sio);
     cfg.engine.polling = cfg.transports.find("polling") != std::string::npos;
@@ -197,6 +201,7 @@ int main(int argc, char** argv) {
     opts.add("--ping-interval", &cfg.engine.ping_interval_ms, "Engine.IO heartbeat: ms between the server's pings");
     opts.add("--ping-timeout", &cfg.engine.ping_timeout_ms, "ms to wait for a pong before the client counts as gone");
     opts.add("--max-payload", &max_payload, "bytes in one polling body or WebSocket message");
+    opts.add("--path", &cfg.engine.path, "where Engine.IO answers (--test-mode engineio: /engine.io/)");
     opts.add("--transports", &cfg.transports, "polling,websocket or just one of them");
     opts.add("--cors-origin", &cfg.engine.cors_origin, "Origin allowed to poll from another site (* for any, '' for none)");
     opts.add("--max-connections", &cfg.max_connections, "TCP connections at once (503 above)");
