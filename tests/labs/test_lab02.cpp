@@ -44,6 +44,25 @@ std::map<std::string, std::string> faults(const std::string& text, const std::st
 
 int count_of(const std::string& listed) { return std::stoi(listed.substr(0, listed.find(':'))); }
 
+// Runs, as two terminals would, a receiver (`receiver --port 0 --runs 1 --idle-ms IDLE`) in
+// the background and then `then`, a shell snippet that finds the receiver's port in $port.
+// Returns the receiver's transcript; `then` writes its own files.
+std::string with_receiver(const std::string& dir, int idle_ms, const std::string& then, int timeout_s) {
+    std::string recv_txt = dir + "/recv.txt", script = dir + "/run.sh";
+    std::ofstream(script) << "set -e\n"
+                          << labtest::lab(2) << " receiver --port 0 --runs 1 --idle-ms " << idle_ms << " > " << recv_txt
+                          << " 2>&1 &\n"
+                          << "for i in $(seq 50); do grep -q 'listening on' " << recv_txt << " && break; sleep 0.1; done\n"
+                          << "port=$(grep -o 'listening on 127.0.0.1:[0-9]*' " << recv_txt << " | cut -d: -f2)\n"
+                          << then << "wait\n";
+    labtest::Run r = labtest::run("bash " + script, timeout_s);
+    std::ifstream in(recv_txt);
+    std::string recv((std::istreambuf_iterator<char>(in)), {});
+    INFO(r.out << "\n" << recv);
+    REQUIRE(r.status == 0);
+    return recv;
+}
+
 labtest::Run demo(const std::string& dir) {
     labtest::Run r = labtest::run(labtest::lab(2) + " demo --port 0 --capture " + dir + "/demo.pcapng", 30);
     INFO(r.out);
@@ -117,21 +136,13 @@ TEST_CASE("lab 02 sender and receiver in two processes: with a seed the receiver
           "[lab][lab02]") {
     std::string dir = labtest::temp_dir("lab02-two");
     // Two programs as in two terminals: the receiver prints its port, the sender is pointed at it.
-    std::string script = dir + "/two.sh";
-    std::ofstream(script) << "set -e\n"
-                          << labtest::lab(2) << " receiver --port 0 --runs 1 --idle-ms 3000 > " << dir << "/recv.txt 2>&1 &\n"
-                          << "for i in $(seq 50); do grep -q 'listening on' " << dir << "/recv.txt && break; sleep 0.1; done\n"
-                          << "port=$(grep -o 'listening on 127.0.0.1:[0-9]*' " << dir << "/recv.txt | cut -d: -f2)\n"
-                          << labtest::lab(2) << " sender --port $port --count 300 --interval-ms 0.25 --size 100,700 "
-                          << "--loss 0.05 "
-                          << "--dup 0.05 --reorder 0.05 --seed 7 --capture " << dir << "/two.pcapng > " << dir
-                          << "/send.txt 2>&1\n"
-                          << "wait\n";
-    labtest::Run r = labtest::run("bash " + script, 30);
-    std::ifstream rf(dir + "/recv.txt"), sf(dir + "/send.txt");
-    std::string recv((std::istreambuf_iterator<char>(rf)), {}), send((std::istreambuf_iterator<char>(sf)), {});
+    std::string recv = with_receiver(dir, 3000,
+                                     labtest::lab(2) + " sender --port $port --count 300 --interval-ms 0.25 --size 100,700"
+                                     " --loss 0.05 --dup 0.05 --reorder 0.05 --seed 7 --capture " + dir +
+                                     "/two.pcapng > " + dir + "/send.txt 2>&1\n", 30);
+    std::ifstream sf(dir + "/send.txt");
+    std::string send((std::istreambuf_iterator<char>(sf)), {});
     INFO(recv << "\n----\n" << send);
-    REQUIRE(r.status == 0);
     auto injected = faults(send, "injected"), observed = faults(recv, "observed");
     REQUIRE(injected.size() == 3);
     CHECK(observed == injected);
@@ -224,22 +235,14 @@ TEST_CASE("lab 02 fragments without root: says why and skips", "[lab][lab02]") {
 TEST_CASE("lab 02 receiver: datagrams that are not the lab's are reported and the receiver keeps running",
           "[lab][lab02]") {
     std::string dir = labtest::temp_dir("lab02-bad");
-    std::string script = dir + "/bad.sh";
-    std::ofstream(script) << "set -e\n"
-                          << labtest::lab(2) << " receiver --port 0 --runs 1 --idle-ms 1000 > " << dir << "/recv.txt 2>&1 &\n"
-                          << "for i in $(seq 50); do grep -q 'listening on' " << dir << "/recv.txt && break; sleep 0.1; done\n"
-                          << "port=$(grep -o 'listening on 127.0.0.1:[0-9]*' " << dir << "/recv.txt | cut -d: -f2)\n"
-                          // 3 bytes, 20 bytes without the magic, a header with count 0
-                          << "printf 'hi!' > /dev/udp/127.0.0.1/$port\n"
-                          << "printf 'xxxxxxxxxxxxxxxxxxxx' > /dev/udp/127.0.0.1/$port\n"
-                          << "printf 'W2\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000xxxxxxxx' > /dev/udp/127.0.0.1/$port\n"
-                          << labtest::lab(2) << " sender --port $port --count 3 > /dev/null 2>&1\n"
-                          << "wait\n";
-    labtest::Run r = labtest::run("bash " + script, 20);
-    std::ifstream rf(dir + "/recv.txt");
-    std::string recv((std::istreambuf_iterator<char>(rf)), {});
+    // 3 bytes, 20 bytes without the magic, a header with count 0, then a real run of 3.
+    std::string recv = with_receiver(dir, 1000,
+                                     "printf 'hi!' > /dev/udp/127.0.0.1/$port\n"
+                                     "printf 'xxxxxxxxxxxxxxxxxxxx' > /dev/udp/127.0.0.1/$port\n"
+                                     "printf 'W2\\001\\000\\000\\000\\000\\000\\000\\000\\000\\000xxxxxxxx' > "
+                                     "/dev/udp/127.0.0.1/$port\n" +
+                                         labtest::lab(2) + " sender --port $port --count 3 > /dev/null 2>&1\n", 20);
     INFO(recv);
-    REQUIRE(r.status == 0);
     CHECK(labtest::count_lines(recv, "ignored a 3-byte datagram from 127.0.0.1:") == 1);
     CHECK(labtest::count_lines(recv, "too short for the 20-byte lab header") == 1);
     CHECK(labtest::count_lines(recv, "does not start with the lab's magic bytes") == 1);
