@@ -21,20 +21,20 @@ std::string arg_text(const json::Value& v) {
 }
 
 // The chat itself: nicknames, messages, rooms, who is online, who is typing.
-void add_chat(lab06::SocketServer& io) {
-    lab06::NamespaceHandlers h;
-    h.on_connection = [&io](const lab06::SocketPtr& s) {
+void add_chat(sioserver::SocketServer& io) {
+    sioserver::NamespaceHandlers h;
+    h.on_connection = [&io](const sioserver::SocketPtr& s) {
         const json::Value* nick = s->auth.find("nickname");
         s->data["nickname"] = nick && nick->is(json::Type::string) && !nick->text.empty() ? nick->text.substr(0, 32)
                                                                                              : "guest-" + s->id.substr(0, 4);
         auto session = s->session.lock();
         say("server", "%s connected (socket %s, over %s)", s->data["nickname"].c_str(), s->id.c_str(),
             session ? session->transport() : "?");
-        lab06::Args online;
+        sioserver::Args online;
         for (const auto& other : io.sockets("/")) online.push_back(json::Value::from_string(other->data["nickname"]));
         io.broadcast("/", {}, "online", {json::Value::array(online)});
     };
-    h.on_event = [&io](const lab06::SocketPtr& s, const std::string& event, lab06::Args& args, lab06::AckFn ack) {
+    h.on_event = [&io](const sioserver::SocketPtr& s, const std::string& event, sioserver::Args& args, sioserver::AckFn ack) {
         if (event == "chat message") {
             // As in Socket.IO's own chat tutorial: io.emit('chat message', msg), to everyone,
             // the sender included, unchanged. A client that joined a room chats in that room.
@@ -56,9 +56,9 @@ void add_chat(lab06::SocketServer& io) {
             if (ack) ack({});
         }
     };
-    h.on_disconnect = [&io](const lab06::SocketPtr& s, const std::string& reason) {
+    h.on_disconnect = [&io](const sioserver::SocketPtr& s, const std::string& reason) {
         say("server", "%s disconnected (%s)", s->data["nickname"].c_str(), reason.c_str());
-        lab06::Args online;
+        sioserver::Args online;
         for (const auto& other : io.sockets("/")) online.push_back(json::Value::from_string(other->data["nickname"]));
         io.broadcast("/", {}, "online", {json::Value::array(online)});
     };
@@ -68,11 +68,11 @@ void add_chat(lab06::SocketServer& io) {
 // --test-mode socketio: what Socket.IO's protocol test suite expects of a server, on "/" and
 // "/custom": emit "auth" with the handshake's auth payload, echo "message" back as
 // "message-back", and acknowledge "message-with-ack" with its own arguments.
-void add_socketio_test_mode(lab06::SocketServer& io) {
+void add_socketio_test_mode(sioserver::SocketServer& io) {
     for (const char* nsp : {"/", "/custom"}) {
-        lab06::NamespaceHandlers h;
-        h.on_connection = [&io](const lab06::SocketPtr& s) { io.emit(s, "auth", {s->auth}); };
-        h.on_event = [&io](const lab06::SocketPtr& s, const std::string& event, lab06::Args& args, lab06::AckFn ack) {
+        sioserver::NamespaceHandlers h;
+        h.on_connection = [&io](const sioserver::SocketPtr& s) { io.emit(s, "auth", {s->auth}); };
+        h.on_event = [&io](const sioserver::SocketPtr& s, const std::string& event, sioserver::Args& args, sioserver::AckFn ack) {
             if (event == "message") io.emit(s, "message-back", args);
             else if (event == "message-with-ack" && ack) ack(args);
         };
@@ -81,11 +81,11 @@ void add_socketio_test_mode(lab06::SocketServer& io) {
 }
 
 // --test-mode engineio: a bare Engine.IO server that sends every message back to its sender.
-class EngineEcho : public lab06::EngineHandler {
+class EngineEcho : public sioserver::EngineHandler {
 public:
-    void on_open(const std::shared_ptr<lab06::Session>&) override {}
-    void on_message(const std::shared_ptr<lab06::Session>& s, lab06::eio::Packet&& p) override { s->send(p); }
-    void on_close(const std::shared_ptr<lab06::Session>&, const std::string&) override {}
+    void on_open(const std::shared_ptr<sioserver::Session>&) override {}
+    void on_message(const std::shared_ptr<sioserver::Session>& s, sioserver::eio::Packet&& p) override { s->send(p); }
+    void on_close(const std::shared_ptr<sioserver::Session>&, const std::string&) override {}
 };
 
 struct Config {
@@ -93,15 +93,15 @@ struct Config {
                 bundle = std::string(WIRELAB_REPO_DIR) + "/tests/peers/node_modules/socket.io-client/dist/socket.io.js",
                 transports = "polling,websocket", capture;
     int port = 3000, max_connections = 10000;
-    lab06::EngineOptions engine;
+    sioserver::EngineOptions engine;
 };
 
 // Runs the server until SIGINT/SIGTERM or until `stop_after` (the demo) says so.
 int serve(Config cfg, const std::function<void(int port, const std::function<void()>& stop)>& started) {
     boost::asio::io_context io;
-    lab06::SocketServer sio;
+    sioserver::SocketServer sio;
     EngineEcho echo;
-    lab06::EngineHandler* handler = &sio;
+    sioserver::EngineHandler* handler = &sio;
     if (cfg.test_mode == "engineio") {
         // A bare Engine.IO server lives at /engine.io/, as the standalone engine.io package's does.
         handler = &echo;
@@ -113,29 +113,29 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
     cfg.engine.websocket = cfg.transports.find("websocket") != std::string::npos;
 
     // Everything that is not Engine.IO: the chat page and the client bundle, from their folders
-    // only (lab06::static_file refuses paths that leave them).
-    auto other = [&cfg](const std::shared_ptr<lab06::Connection>& conn, lab06::Request& req) {
+    // only (sioserver::static_file refuses paths that leave them).
+    auto other = [&cfg](const std::shared_ptr<sioserver::Connection>& conn, sioserver::Request& req) {
         if (req.method != "GET" && req.method != "HEAD") {
-            lab06::Response r;
+            sioserver::Response r;
             r.status = 405;
             r.body = "only GET here\n";
             return conn->respond(std::move(r));
         }
         if (req.path == "/socket.io/socket.io.js") {
             std::string dir = cfg.bundle.substr(0, cfg.bundle.rfind('/'));
-            lab06::Response r = lab06::static_file(dir, "/socket.io.js");
+            sioserver::Response r = sioserver::static_file(dir, "/socket.io.js");
             if (r.status == 404) r.body = "the socket.io client bundle is not installed (run ./wirelab to set it up)\n";
             return conn->respond(std::move(r));
         }
-        conn->respond(lab06::static_file(cfg.web, req.path));
+        conn->respond(sioserver::static_file(cfg.web, req.path));
     };
-    lab06::Engine engine(io, cfg.engine, *handler, other);
+    sioserver::Engine engine(io, cfg.engine, *handler, other);
     sio.set_engine(&engine);
-    lab06::Limits limits;
+    sioserver::Limits limits;
     limits.max_body = cfg.engine.max_payload;
     limits.max_message = cfg.engine.max_payload;
     limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
-    lab06::Listener listener(io, engine, limits);
+    sioserver::Listener listener(io, engine, limits);
     std::string err;
     if (!listener.listen(cfg.bind, cfg.port, err)) {
         say("server", "%s", err.c_str());

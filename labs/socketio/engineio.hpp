@@ -13,7 +13,7 @@
 #include "http_server.hpp"
 #include "wirelab/socketio.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 namespace eio = wirelab::eio;
 
@@ -105,4 +105,4 @@ private:
 // 20 characters of URL-safe base64 from a random generator: session and socket ids.
 std::string random_id(std::mt19937_64& rng);
 
-}  // namespace lab06
+}  // namespace sioserver

@@ -1,7 +1,7 @@
 // The Engine.IO v4 server (see engineio.hpp).
 #include "engineio.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 namespace {
 
@@ -304,4 +304,4 @@ void Engine::closed(Session& s, const std::string& reason) {
     handler_.on_close(keep, reason);
 }
 
-}  // namespace lab06
+}  // namespace sioserver

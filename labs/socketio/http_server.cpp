@@ -7,7 +7,7 @@
 
 #include "wirelab/http.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 namespace ws = wirelab::ws;
 namespace http = wirelab::http;
@@ -473,4 +473,4 @@ Response static_file(const std::string& root, std::string_view path) {
     return r;
 }
 
-}  // namespace lab06
+}  // namespace sioserver

@@ -15,7 +15,7 @@
 
 #include "engineio.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 namespace sio = wirelab::sio;
 namespace json = wirelab::json;
@@ -96,4 +96,4 @@ private:
     std::uint64_t packets_in_ = 0, deliveries_ = 0;
 };
 
-}  // namespace lab06
+}  // namespace sioserver

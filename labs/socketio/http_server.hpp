@@ -14,7 +14,7 @@
 
 #include "wirelab/websocket.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -142,4 +142,4 @@ Response static_file(const std::string& root, std::string_view path);
 
 std::string percent_decode(std::string_view s);
 
-}  // namespace lab06
+}  // namespace sioserver

@@ -1,7 +1,7 @@
 // The Socket.IO v5 server (see socketio_server.hpp).
 #include "socketio_server.hpp"
 
-namespace lab06 {
+namespace sioserver {
 
 SocketServer::SocketServer() : rng_(std::random_device{}()) {}
 
@@ -204,4 +204,4 @@ void SocketServer::on_close(const std::shared_ptr<Session>& session, const std::
     for (auto& [nsp, s] : st->sockets) remove(s, reason);
 }
 
-}  // namespace lab06
+}  // namespace sioserver
