@@ -2,6 +2,7 @@
 // test suite: categories 1-7, 9 at reduced sizes, 10, and the 16 MiB message limit). The same
 // driver first runs against Boost.Beast's echo server, which passes Autobahn: if Beast failed
 // a case, the case would be wrong, not the lab.
+#include <cstdio>
 #include <regex>
 
 #include "lab_support.hpp"
@@ -25,10 +26,17 @@ Tally tally(const std::string& out) {
     return t;
 }
 
-labtest::Run run_driver(int port) {
-    return labtest::run("'" + labtest::bin("wirelab-ws-conformance") + "' --host 127.0.0.1 --port " +
-                            std::to_string(port) + " --reduced",
-                        60);
+// Runs every case against the server on `port` and prints the driver's tally line
+// (`N / M cases OK`) into the test's output, as the issue asks.
+labtest::Run run_driver(const char* server, int port) {
+    labtest::Run r = labtest::run("'" + labtest::bin("wirelab-ws-conformance") + "' --host 127.0.0.1 --port " +
+                                      std::to_string(port) + " --reduced",
+                                  60);
+    std::smatch m;
+    static const std::regex kLine("[0-9]+ / [0-9]+ cases OK[^\n]*");
+    std::printf("WebSocket conformance, %s: %s\n", server,
+                std::regex_search(r.out, m, kLine) ? m[0].str().c_str() : "no tally line");
+    return r;
 }
 
 // Every case the driver knows (so a filter or an empty table cannot pass by accident).
@@ -44,7 +52,7 @@ TEST_CASE("the conformance driver passes Boost.Beast's echo server on every case
     labtest::ServerProcess beast({labtest::bin("wirelab-beast-echo-server"), "--port", "0", "--quiet"});
     INFO(beast.output());
     REQUIRE(beast.port() > 0);
-    labtest::Run r = run_driver(beast.port());
+    labtest::Run r = run_driver("Boost.Beast echo server", beast.port());
     INFO(r.out);
     Tally t = tally(r.out);
     int cases = case_count();
@@ -78,7 +86,7 @@ TEST_CASE("lab 04's echo server passes every conformance case", "[lab][lab04][ws
     labtest::ServerProcess lab({labtest::lab(4), "echo-server", "--port", "0", "--quiet"});
     INFO(lab.output());
     REQUIRE(lab.port() > 0);
-    labtest::Run r = run_driver(lab.port());
+    labtest::Run r = run_driver("lab 04 echo-server", lab.port());
     INFO(r.out);  // one line per failing case
     Tally t = tally(r.out);
     CHECK(t.total == case_count());
