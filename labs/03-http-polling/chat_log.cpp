@@ -23,8 +23,10 @@ void ChatLog::wake() {
 
 std::vector<ChatMessage> ChatLog::after(std::uint64_t since) const {
     std::vector<ChatMessage> out;
-    for (const ChatMessage& m : messages_)
+    for (const ChatMessage& m : messages_) {
+        if (out.size() == kMaxPerAnswer) break;
         if (m.id > since) out.push_back(m);
+    }
     return out;
 }
 

@@ -33,7 +33,11 @@ public:
     std::uint64_t post(std::string text, std::int64_t now_us);
     // Runs every waiting long poll's `wake`, once, and forgets them.
     void wake();
-    // The messages with an id greater than `since`, oldest first.
+    // One answer carries at most this many; a client that is further behind asks again at once
+    // (its `since` has moved on), so no answer grows to megabytes.
+    static constexpr std::size_t kMaxPerAnswer = 100;
+
+    // The messages with an id greater than `since`, oldest first, at most kMaxPerAnswer.
     std::vector<ChatMessage> after(std::uint64_t since) const;
     std::uint64_t last_id() const { return next_id_ - 1; }
 

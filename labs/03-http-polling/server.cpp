@@ -37,6 +37,15 @@ const char* reason(int status) {
     }
 }
 
+// Request bytes go into the transcript; a control character from the network must not reach
+// the terminal (escape sequences can rewrite what the screen shows).
+std::string printable(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    return out;
+}
+
 std::string endpoint_text(const tcp::socket& s) {
     boost::system::error_code ec;
     tcp::endpoint e = s.remote_endpoint(ec);
@@ -141,7 +150,7 @@ private:
         std::string_view target = m.uri;
         std::string_view path = target.substr(0, target.find('?'));
         std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : std::string_view{};
-        std::string what = std::string(m.method) + " " + std::string(target.substr(0, 100));
+        std::string what = std::string(m.method) + " " + printable(target.substr(0, 100));
 
         if (path != "/messages") {
             say("server", "#%llu %s -> 404: the only resource here is /messages", ull(number_), what.c_str());
@@ -227,7 +236,8 @@ private:
 
     // A request we cannot make sense of, or will not take: say why, then close, because we
     // cannot tell where the next request would start in what follows.
-    void refuse(int status, const std::string& why) {
+    void refuse(int status, const std::string& error) {
+        std::string why = printable(error);
         say("server", "#%llu bad request -> %d %s: %s (closing)", ull(number_), status, reason(status), why.c_str());
         reply(status, why + "\n", true);
     }

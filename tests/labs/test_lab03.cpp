@@ -367,6 +367,30 @@ TEST_CASE("lab 03 server: bad requests are answered 400, 413, 431, 404, 405, 503
     CHECK(body.rfind("1\t", 0) == 0);
     CHECK(body.size() > 10);
     CHECK(body.substr(body.size() - 7) == "\thello\n");
+
+    // 150 more messages, pipelined on one connection; a poll then gets at most 100 a time and
+    // the rest when it asks again after the last id it got.
+    std::string many;
+    for (int i = 0; i < 150; ++i) many += good_post;
+    many += "GET /messages?since=0 HTTP/1.1\r\nHost: x\r\n\r\n";
+    many += "GET /messages?since=100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    fd = connect_to(port);
+    ::send(fd, many.data(), many.size(), MSG_NOSIGNAL);
+    got = read_all(fd, closed);
+    ::close(fd);
+    CHECK(closed);
+    CHECK(labtest::count_lines(got, "HTTP/1.1 201 Created") == 150);
+    std::size_t first = got.find("HTTP/1.1 200 OK");
+    std::size_t last = got.rfind("HTTP/1.1 200 OK");
+    REQUIRE(first != std::string::npos);
+    REQUIRE(last != first);
+    std::string page1 = got.substr(first, last - first), page2 = got.substr(last);
+    CHECK(labtest::count_lines(page1, "\thello") == 100);
+    CHECK(page1.find("\n100\t") != std::string::npos);
+    CHECK(labtest::count_lines(page2, "\thello") == 51);
+    CHECK(page2.find("\n101\t") != std::string::npos);
+    CHECK(page2.find("\n151\t") != std::string::npos);
+
     CHECK(server.alive());
     std::string log = server.output();
     CHECK(labtest::count_lines(log, "-> 431") == 1);
