@@ -93,6 +93,8 @@ struct Config {
                 bundle = std::string(WIRELAB_REPO_DIR) + "/tests/peers/node_modules/socket.io-client/dist/socket.io.js",
                 transports = "polling,websocket", capture;
     int port = 3000, max_connections = 10000;
+    bool recovery = false;
+    int max_disconnection_ms = 120000;
     sioserver::EngineOptions engine;
 };
 
@@ -131,6 +133,7 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
     };
     sioserver::Engine engine(io, cfg.engine, *handler, other);
     sio.set_engine(&engine);
+    sio.set_recovery({cfg.recovery, cfg.max_disconnection_ms});
     sioserver::Limits limits;
     limits.max_body = cfg.engine.max_payload;
     limits.max_message = cfg.engine.max_payload;
@@ -205,6 +208,8 @@ int main(int argc, char** argv) {
     opts.add("--transports", &cfg.transports, "polling,websocket or just one of them");
     opts.add("--cors-origin", &cfg.engine.cors_origin, "Origin allowed to poll from another site (* for any, '' for none)");
     opts.add("--max-connections", &cfg.max_connections, "TCP connections at once (503 above)");
+    opts.flag("--recovery", &cfg.recovery, "connection state recovery: offsets on broadcasts, replay after a cut");
+    opts.add("--max-disconnection", &cfg.max_disconnection_ms, "recovery: ms a cut client may take to come back");
     opts.add("--test-mode", &cfg.test_mode, "socketio or engineio: the behaviour protocol test suites expect");
     opts.add("--web", &cfg.web, "folder the chat page is served from");
     opts.add("--client-bundle", &cfg.bundle, "socket.io.js served at /socket.io/socket.io.js");

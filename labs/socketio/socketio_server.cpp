@@ -26,31 +26,79 @@ void SocketServer::emit(const SocketPtr& s, const std::string& event, Args args,
     send(*session, sio::Packet::event(s->nsp, event, std::move(args), id));
 }
 
+void SocketServer::deliver(const SocketPtr& s, const std::string& text, const Frame& frame, const sio::Encoded& e) {
+    auto session = s->session.lock();
+    if (!session) return;
+    session->send_text(text, frame);
+    for (const auto& a : e.attachments) session->send(eio::Packet::binary_message(a));
+    ++deliveries_;
+}
+
 void SocketServer::broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
     auto it = namespaces_.find(nsp);
     if (it == namespaces_.end()) return;
+    Namespace& ns = it->second;
+    const Args* out = &args;
+    Args with_offset;
+    if (recovery_.enabled) {
+        // The offset rides as the last argument; the client remembers the last one it saw.
+        std::uint64_t offset = ns.next_offset++;
+        with_offset = args;
+        with_offset.push_back(json::Value::from_string(std::to_string(offset)));
+        ns.log.push_back({offset, std::chrono::steady_clock::now(), to, event, with_offset});
+        prune(ns);
+        out = &with_offset;
+    }
     // Encode once, and build the WebSocket frame once: every WebSocket client gets the same
     // bytes, so they are shared, not copied.
-    sio::Encoded e = sio::encode(sio::Packet::event(nsp, event, args));
-    eio::Packet msg = eio::Packet::text_message(e.text);
-    std::string text = eio::encode_websocket(msg);
+    sio::Encoded e = sio::encode(sio::Packet::event(nsp, event, *out));
+    std::string text = eio::encode_websocket(eio::Packet::text_message(e.text));
     Frame frame = make_frame(wirelab::ws::kText, text);
-    auto deliver = [&](const SocketPtr& s) {
-        if (!to.except.empty() && s->id == to.except) return;
-        auto session = s->session.lock();
-        if (!session) return;
-        session->send_text(text, frame);
-        for (const auto& a : e.attachments) session->send(eio::Packet::binary_message(a));
-        ++deliveries_;
-    };
-    Namespace& ns = it->second;
     if (to.room.empty()) {
-        for (const auto& [id, s] : ns.sockets) deliver(s);
+        for (const auto& [id, s] : ns.sockets)
+            if (to.except.empty() || id != to.except) deliver(s, text, frame, e);
         return;
     }
     auto room = ns.rooms.find(to.room);
     if (room == ns.rooms.end()) return;
-    for (const std::string& id : room->second) deliver(ns.sockets.at(id));
+    for (const std::string& id : room->second)
+        if (to.except.empty() || id != to.except) deliver(ns.sockets.at(id), text, frame, e);
+}
+
+void SocketServer::prune(Namespace& ns) {
+    auto horizon = std::chrono::steady_clock::now() - std::chrono::milliseconds(recovery_.max_disconnection_ms);
+    while (!ns.log.empty() && (ns.log.size() > recovery_.max_log || ns.log.front().at < horizon)) ns.log.pop_front();
+    for (auto it = ns.persisted.begin(); it != ns.persisted.end();)
+        it = it->second.at < horizon ? ns.persisted.erase(it) : std::next(it);
+}
+
+// A CONNECT with {pid, offset}: the same socket id, rooms and data as before, and every
+// broadcast after `offset` that was meant for it. False if it cannot be done (unknown or
+// expired pid, or the offset has left the log): then the client starts afresh.
+bool SocketServer::restore(Namespace& ns, const SocketPtr& s, const json::Value& auth, std::uint64_t& last) {
+    const json::Value* pid = auth.find("pid");
+    const json::Value* offset = auth.find("offset");
+    if (!pid || !pid->is(json::Type::string)) return false;
+    prune(ns);
+    auto p = ns.persisted.find(pid->text);
+    if (p == ns.persisted.end()) return false;
+    // No offset: the client saw no broadcast since it first connected, so it missed all of them.
+    last = p->second.first_offset - 1;
+    if (offset && offset->is(json::Type::string)) {
+        char* end = nullptr;
+        last = std::strtoull(offset->text.c_str(), &end, 10);
+        if (offset->text.empty() || *end) return false;
+    }
+    // The log must still hold the broadcast right after the offset (or nothing was missed).
+    if (last + 1 < ns.next_offset && (ns.log.empty() || ns.log.front().offset > last + 1)) return false;
+    s->id = p->second.id;
+    s->pid = pid->text;
+    s->data = p->second.data;
+    s->recovered = true;
+    s->first_offset = p->second.first_offset;
+    for (const std::string& room : p->second.rooms) s->rooms.insert(room);
+    ns.persisted.erase(p);
+    return true;
 }
 
 void SocketServer::join(const SocketPtr& s, const std::string& room) {
@@ -169,21 +217,44 @@ void SocketServer::connect(const std::shared_ptr<Session>& session, SessionState
     if (st.sockets.count(p.nsp)) return;  // already connected there
     if (p.data && !p.data->is(json::Type::object)) return refuse("auth payload must be an object");
     auto s = std::make_shared<Socket>();
-    s->id = random_id(rng_);
     s->nsp = p.nsp;
     s->session = session;
     s->auth = p.data ? *p.data : json::Value::object({});
+    std::uint64_t last = 0;
+    bool restored = recovery_.enabled && restore(ns->second, s, s->auth, last);
+    if (!restored) {
+        s->id = random_id(rng_);
+        s->first_offset = ns->second.next_offset;
+        if (recovery_.enabled) s->pid = random_id(rng_);
+    }
+    if (ns->second.sockets.count(s->id)) return refuse("that session is still connected");
     if (ns->second.handlers.authorize) {
         if (auto why = ns->second.handlers.authorize(s)) return refuse(*why);
     }
     st.sockets[p.nsp] = s;
     ns->second.sockets[s->id] = s;
+    std::set<std::string> rooms = s->rooms;
+    s->rooms.clear();
     join(s, s->id);  // every socket is in a room named after itself
+    for (const std::string& room : rooms) join(s, room);
     sio::Packet ok;
     ok.type = sio::PacketType::connect;
     ok.nsp = p.nsp;
     ok.data = json::Value::object({{"sid", json::Value::from_string(s->id)}});
+    if (!s->pid.empty()) ok.data->members.emplace_back("pid", json::Value::from_string(s->pid));
     send(*session, ok);
+    if (restored) {
+        // Replay, in order, what it missed: the broadcasts after its offset that were meant
+        // for it (to everyone, or to a room it is in, and not excluding it).
+        for (const Logged& l : ns->second.log) {
+            if (l.offset <= last) continue;
+            if (!l.to.room.empty() && !s->rooms.count(l.to.room)) continue;
+            if (!l.to.except.empty() && l.to.except == s->id) continue;
+            send(*session, sio::Packet::event(s->nsp, l.event, l.args));
+            ++s->replayed;
+        }
+        ++recoveries_;
+    }
     if (ns->second.handlers.on_connection) ns->second.handlers.on_connection(s);
 }
 
@@ -191,6 +262,13 @@ void SocketServer::remove(const SocketPtr& s, const std::string& reason) {
     if (!s->connected) return;
     s->connected = false;
     auto& ns = namespaces_[s->nsp];
+    // A transport that broke (not a client or server that chose to leave) may come back.
+    bool recoverable = reason.rfind("transport", 0) == 0 || reason == "ping timeout";
+    if (recovery_.enabled && recoverable && !s->pid.empty()) {
+        std::set<std::string> rooms = s->rooms;
+        rooms.erase(s->id);
+        ns.persisted[s->pid] = {s->id, rooms, s->data, std::chrono::steady_clock::now(), s->first_offset};
+    }
     for (const std::string& room : std::set<std::string>(s->rooms)) leave(s, room);
     ns.sockets.erase(s->id);
     s->acks.clear();

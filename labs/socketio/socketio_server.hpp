@@ -2,8 +2,16 @@
 // sessions: namespaces joined with CONNECT (and an auth payload), CONNECT_ERROR, events and
 // acknowledgements both ways, binary events and acks (attachments put back together with core's
 // sio::Reassembler), rooms, and broadcasts to everyone, everyone but the sender, or a room.
+//
+// Connection state recovery (https://socket.io/docs/v4/connection-state-recovery), as the
+// reference server does it: the CONNECT reply carries a private id (pid) besides the socket id;
+// every broadcast event carries an offset as its last argument and is kept in a log; when a
+// client that lost its transport reconnects with {pid, offset} within maxDisconnectionDuration,
+// it gets back the same socket id, its rooms and data, and every broadcast after its offset.
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +43,10 @@ struct Socket {
     std::uint64_t next_ack = 0;
     std::map<std::uint64_t, AckFn> acks;  // our emits waiting for the client's ack
     bool connected = true;
+    std::string pid;         // private id for recovery ("" when recovery is off)
+    bool recovered = false;  // this CONNECT restored an earlier session
+    std::size_t replayed = 0;  // broadcasts it missed and got on recovery
+    std::uint64_t first_offset = 0;  // the namespace's next offset when it first connected
 };
 using SocketPtr = std::shared_ptr<Socket>;
 
@@ -48,6 +60,12 @@ struct NamespaceHandlers {
     std::function<void(const SocketPtr&, const std::string& reason)> on_disconnect;
 };
 
+struct RecoveryOptions {
+    bool enabled = false;
+    int max_disconnection_ms = 120000;  // socket.io's default: 2 minutes
+    std::size_t max_log = 1'000'000;    // broadcasts kept for replay
+};
+
 // Who a broadcast goes to.
 struct Target {
     std::string room;    // "" for every socket of the namespace
@@ -58,6 +76,8 @@ class SocketServer : public EngineHandler {
 public:
     SocketServer();
     void set_engine(Engine* engine) { engine_ = engine; }
+    void set_recovery(RecoveryOptions r) { recovery_ = r; }
+    const RecoveryOptions& recovery() const { return recovery_; }
     void add_namespace(const std::string& name, NamespaceHandlers h);
 
     void emit(const SocketPtr& s, const std::string& event, Args args, AckFn on_ack = nullptr);
@@ -70,16 +90,36 @@ public:
 
     std::uint64_t packets_in() const { return packets_in_; }
     std::uint64_t deliveries() const { return deliveries_; }
+    std::uint64_t recoveries() const { return recoveries_; }
 
     void on_open(const std::shared_ptr<Session>& s) override;
     void on_message(const std::shared_ptr<Session>& s, eio::Packet&& p) override;
     void on_close(const std::shared_ptr<Session>& s, const std::string& reason) override;
 
 private:
+    // A broadcast kept for replay.
+    struct Logged {
+        std::uint64_t offset;
+        std::chrono::steady_clock::time_point at;
+        Target to;
+        std::string event;
+        Args args;  // with the offset as the last one
+    };
+    // What a socket that lost its transport leaves behind, for its return.
+    struct Persisted {
+        std::string id;
+        std::set<std::string> rooms;
+        std::map<std::string, std::string> data;
+        std::chrono::steady_clock::time_point at;
+        std::uint64_t first_offset;
+    };
     struct Namespace {
         NamespaceHandlers handlers;
         std::unordered_map<std::string, SocketPtr> sockets;
         std::map<std::string, std::set<std::string>> rooms;
+        std::deque<Logged> log;
+        std::uint64_t next_offset = 1;
+        std::unordered_map<std::string, Persisted> persisted;  // by pid
     };
     struct SessionState {
         sio::Reassembler reassembler;
@@ -89,11 +129,15 @@ private:
     void connect(const std::shared_ptr<Session>& session, SessionState& st, sio::Packet& p);
     void remove(const SocketPtr& s, const std::string& reason);
     void send(Session& session, const sio::Packet& p);
+    void deliver(const SocketPtr& s, const std::string& text, const Frame& frame, const sio::Encoded& e);
+    bool restore(Namespace& ns, const SocketPtr& s, const json::Value& auth, std::uint64_t& last);
+    void prune(Namespace& ns);
 
     Engine* engine_ = nullptr;
     std::map<std::string, Namespace> namespaces_;
     std::mt19937_64 rng_;
-    std::uint64_t packets_in_ = 0, deliveries_ = 0;
+    RecoveryOptions recovery_;
+    std::uint64_t packets_in_ = 0, deliveries_ = 0, recoveries_ = 0;
 };
 
 }  // namespace sioserver

@@ -151,3 +151,23 @@ TEST_CASE("lab 06 serves files only from its web folder", "[lab][lab06]") {
     CHECK(get("/socket.io/socket.io.js").find("HTTP/1.1 200") == 0);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("lab 06 --recovery: a cut socket.io-client comes back with recovered === true and every missed broadcast",
+          "[lab][lab06]") {
+    labtest::Server server(labtest::lab(6) + " server --port 0 --recovery");
+    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "recovery"), 60);
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(labtest::count_lines(r.out, "ok - ") == 2);
+    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+}
+
+TEST_CASE("lab 06 without recovery: the cut client loses exactly the broadcasts sent while it was away",
+          "[lab][lab06]") {
+    labtest::Server server(labtest::lab(6) + " server --port 0");
+    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "no-recovery"), 60);
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(labtest::count_lines(r.out, "ok - ") == 2);
+    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+}

@@ -164,6 +164,46 @@ async function chatMode() {
   });
 }
 
+// Cuts a client's transport the way a dropped network does: the TCP connection dies without
+// a close handshake (WebSocket), or the client gives up its polling transport.
+function cut(socket) {
+  const t = socket.io.engine.transport;
+  if (t.name === 'websocket' && t.ws && t.ws._socket) t.ws._socket.destroy();
+  else socket.io.engine.close();
+}
+
+async function recoveryMode(expectRecovery) {
+  for (const transports of [['websocket'], ['polling']]) {
+    await run(`${transports[0]}: a cut client ${expectRecovery ? 'recovers every missed broadcast, in order' : 'misses the broadcasts sent meanwhile'}`, async () => {
+      const a = client('/', { transports, reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { nickname: 'away' } });
+      const b = client('/', { transports: ['websocket'], auth: { nickname: 'sender' } });
+      await Promise.all([once(a, 'connect'), once(b, 'connect')]);
+      const got = [];
+      a.on('chat message', (m) => got.push(m));
+      const firstId = a.id;
+      await b.timeout(3000).emitWithAck('chat message', 'm1');
+      while (got.length < 1) await new Promise((r) => setTimeout(r, 10));
+      const gone = once(a, 'disconnect');
+      cut(a);
+      await gone;
+      for (const m of ['m2', 'm3', 'm4']) await b.timeout(3000).emitWithAck('chat message', m);
+      await once(a, 'connect', 5000);
+      await b.timeout(3000).emitWithAck('chat message', 'm5');
+      await new Promise((r) => setTimeout(r, 300));
+      if (expectRecovery) {
+        expectEqual(a.recovered, true, 'socket.recovered');
+        expectEqual(a.id, firstId, 'socket id kept');
+        expectEqual(got, ['m1', 'm2', 'm3', 'm4', 'm5'], 'messages');
+      } else {
+        expectEqual(Boolean(a.recovered), false, 'socket.recovered');
+        if (a.id === firstId) throw new Error('same socket id without recovery');
+        expectEqual(got, ['m1', 'm5'], 'messages (m2-m4 lost)');
+      }
+      a.disconnect(); b.disconnect();
+    });
+  }
+}
+
 async function engineioMode() {
   for (const transports of [['polling'], ['websocket'], ['polling', 'websocket']]) {
     await run(`engine.io-client (${transports.join('+')}): text and binary echoed`, async () => {
@@ -190,6 +230,8 @@ async function engineioMode() {
   if (mode === 'socketio') await socketioMode();
   else if (mode === 'chat') await chatMode();
   else if (mode === 'engineio') await engineioMode();
+  else if (mode === 'recovery') await recoveryMode(true);
+  else if (mode === 'no-recovery') await recoveryMode(false);
   else { console.log(`unknown mode ${mode}`); process.exit(2); }
   console.log(`${failures ? 'FAILED' : 'PASSED'}: ${failures} failure(s)`);
   process.exit(failures ? 1 : 0);
