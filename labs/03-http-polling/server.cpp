@@ -121,6 +121,8 @@ private:
     // The buffer stays bounded without a check here: parse_head refuses a head over max_head
     // and process() refuses a body over max_body before either is read in full.
     void do_read() {
+        // recv(), asynchronously: whatever bytes have arrived, up to 4 KiB. A request may take
+        // several reads, or one read may hold several requests.
         socket_.async_read_some(asio::buffer(chunk_),
                                 [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                                     self->on_read(ec, n);
@@ -260,6 +262,8 @@ private:
     }
 
     void do_write() {
+        // send() until every byte is out: async_write repeats the call if the kernel takes only
+        // part of the answer.
         asio::async_write(socket_, asio::buffer(out_),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                               self->on_write(ec, n);
@@ -339,6 +343,8 @@ void Server::stop() {
 }
 
 void Server::do_accept() {
+    // accept(), asynchronously: the handler runs with a new socket for each connection that
+    // completed its handshake; the listening socket goes on listening.
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
 }
 
