@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -21,16 +22,20 @@ namespace {
 
 constexpr int kLinkMtu = 1500;  // Ethernet's MTU (RFC 894)
 
-// Moves the calling thread into a new, empty network namespace and brings its loopback up with
-// an MTU of `mtu`. Only this thread (and threads it starts) sees it; the rest of the process,
-// and the machine, keep the real network.
+// Moves this process into a new, empty network namespace and brings its loopback up with an
+// MTU of `mtu`. Only this process sees it; the machine keeps its real network.
 bool private_loopback(int mtu, std::string& why) {
     // unshare(CLONE_NEWNET): a fresh copy of the network stack (interfaces, routes, sockets,
-    // ports) for this thread. It needs CAP_SYS_ADMIN, in practice root.
-    if (::unshare(CLONE_NEWNET) < 0) {
-        why = std::string("unshare(CLONE_NEWNET): ") + std::strerror(errno);
+    // ports). Setting it up needs CAP_NET_ADMIN, which root has. Anyone else first enters a
+    // new user namespace (CLONE_NEWUSER), in which the process holds every capability over the
+    // namespaces it creates there and nothing beyond them; most Linux systems allow that.
+    bool root = ::geteuid() == 0;
+    if (::unshare(CLONE_NEWNET | (root ? 0 : CLONE_NEWUSER)) < 0) {
+        why = std::string(root ? "unshare(CLONE_NEWNET): " : "unshare(CLONE_NEWUSER | CLONE_NEWNET): ") +
+              std::strerror(errno);
         return false;
     }
+    if (!root) lab::say("frag", "not root: in a user namespace of our own, where we may set up a network");
     int s = ::socket(AF_INET, SOCK_DGRAM, 0);
     if (s < 0) {
         why = std::string("socket: ") + std::strerror(errno);
@@ -51,17 +56,17 @@ bool private_loopback(int mtu, std::string& why) {
     return ok;
 }
 
-bool fragments_in_namespace(int size, const std::string& capture) {
+FragResult fragments_in_namespace(int size, const std::string& capture) {
     std::string why;
     if (!private_loopback(kLinkMtu, why)) {
-        lab::say("frag", "cannot make a private network namespace (%s): this part needs root (sudo); skipped",
-                 why.c_str());
-        return false;
+        lab::say("frag", "cannot make a private network namespace (%s): run this part as root (sudo), or allow "
+                 "unprivileged user namespaces; skipped", why.c_str());
+        return FragResult::skipped;
     }
     lab::say("frag", "in a private network namespace: its own lo, up, MTU %d bytes like Ethernet", kLinkMtu);
     int port = 0;
     int fd = open_receiver("127.0.0.1", 0, 0, port);
-    if (fd < 0) return false;
+    if (fd < 0) return FragResult::failed;
     // Every fragment's IP header says protocol 17 (UDP), but only the first fragment carries the
     // UDP header with the ports: a "udp port N" filter would miss the others.
     lab::Recorder recorder;
@@ -77,7 +82,6 @@ bool fragments_in_namespace(int size, const std::string& capture) {
     ReceiverConfig rc;
     rc.idle_ms = 1000;
     rc.wait_ms = 3000;
-    // The receiver's thread is started from this one, so it lives in the same namespace.
     std::thread receiver([&] { report = receive_run(fd, rc); });
     SenderResult sent = send_run(s);
     receiver.join();
@@ -102,18 +106,30 @@ bool fragments_in_namespace(int size, const std::string& capture) {
     if (sock >= 0) ::close(sock);
     recorder.stop();
     ::close(fd);
-    return sent.ok && whole;
+    return sent.ok && whole ? FragResult::ok : FragResult::failed;
 }
 
 }  // namespace
 
-bool run_fragments(int size, const std::string& capture) {
-    // A thread of its own: unshare() changes the namespace of the calling thread only, and this
-    // one ends with the namespace, leaving the rest of the program on the real network.
-    bool ok = false;
-    std::thread t([&] { ok = fragments_in_namespace(size, capture); });
-    t.join();
-    return ok;
+FragResult run_fragments(int size, const std::string& capture) {
+    // A child process of its own: the namespaces go away when it exits, and the rest of the
+    // program stays on the real network. (A user namespace can only be entered by a process
+    // with a single thread, which a child made by fork() is.)
+    std::fflush(stdout);
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        lab::say("frag", "fork failed: %s", std::strerror(errno));
+        return FragResult::failed;
+    }
+    if (pid == 0) {
+        FragResult r = fragments_in_namespace(size, capture);
+        std::fflush(stdout);
+        ::_exit(static_cast<int>(r));
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status)) return FragResult::failed;
+    return static_cast<FragResult>(WEXITSTATUS(status));
 }
 
 }  // namespace lab02

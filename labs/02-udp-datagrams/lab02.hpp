@@ -95,8 +95,9 @@ void say_report(const RunReport& r);
 bool ipv4_address(const std::string& text, int port, sockaddr_in& out);
 std::string to_string(const sockaddr_in& a);  // "127.0.0.1:5002"
 
-// The fragments part: needs root for a private network namespace; false (having said why) if
-// it could not run. `capture` may be empty.
-bool run_fragments(int size, const std::string& capture);
+// The fragments part, in a private network namespace (root, or an unprivileged user namespace).
+// `capture` may be empty. `skipped` (having said why) when no namespace could be made.
+enum class FragResult { ok = 0, failed = 1, skipped = 2 };
+FragResult run_fragments(int size, const std::string& capture);
 
 }  // namespace lab02
