@@ -52,6 +52,7 @@ std::string capture_filter(const lab05::Hub& hub) {
 // "sleep, send": that would drift by however long each send takes).
 void publish_range(lab05::Hub& hub, int first, int last, double rate, Clock::time_point& next) {
     auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+    say("demo", "publishing messages %d to %d", first, last);
     for (int n = first; n <= last; ++n) {
         std::this_thread::sleep_until(next);
         hub.publish(text_of(n));
@@ -201,8 +202,7 @@ int run_demo(Settings& s, const std::string& command) {
                       Clock::now() + std::chrono::seconds(5)) &&
              wait_for(all_present(s.receivers - 1), Clock::now() + std::chrono::seconds(5));
         if (!ok) say("demo", "the away receivers did not all leave in 5 s; the away counts will be off");
-        say("demo", "one receiver of each kind is away; publishing messages %d to %d", left_after + 1,
-            left_after + away);
+        say("demo", "one receiver of each kind is away, and the hub knows it");
         next = Clock::now();
         publish_range(hub, left_after + 1, left_after + away, s.rate, next);
         // Let the last of them reach the receivers that are there before the others come back.
@@ -227,6 +227,7 @@ int run_demo(Settings& s, const std::string& command) {
     run.left_after = static_cast<std::uint64_t>(left_after);
     run.away = static_cast<std::uint64_t>(away);
     run.command = command;
+    run.chart = s.svg_file.substr(s.svg_file.rfind('/') + 1);
     std::array<lab05::WireTotals, lab05::kTransportCount> wire{};
     if (recording) {
         std::array<unsigned short, lab05::kTransportCount> ports{};
@@ -313,7 +314,7 @@ int main(int argc, char** argv) {
 
     if (mode == "hub") return run_hub(s);
     if (mode == "receive") return run_receive(s);
-    std::string command = "wirelab lab 5";
+    std::string command = "./wirelab lab 5";
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
     return run_demo(s, command);
 }

@@ -374,9 +374,8 @@ private:
                     .empty()) {
                 std::uint8_t opcode = 0;
                 std::string payload;
-                while (read_frame(opcode, payload).empty() && opcode != ws::kClose) {
-                    if (opcode == ws::kText) record(payload);  // already on its way: still delivered
-                }
+                // Messages already on their way are read and dropped: we said we are leaving.
+                while (read_frame(opcode, payload).empty() && opcode != ws::kClose) {}
                 fill(in_.size() + 1);  // until the hub's FIN
             }
         } else {

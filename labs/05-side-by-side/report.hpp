@@ -49,6 +49,7 @@ struct Run {
     bool have_wire = false;
     std::string wire_note;                   // why there are no wire columns
     std::string command;                     // the command that made it, for the Markdown
+    std::string chart;                       // the SVG's file name, for a link from the Markdown
     std::vector<Row> rows;
 };
 
