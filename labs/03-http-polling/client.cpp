@@ -172,19 +172,28 @@ bool enough(const PollOptions& o, int got) { return o.count > 0 && got >= o.coun
 
 }  // namespace
 
-bool run_short_poller(const PollOptions& o, ClientStats& stats) {
-    const std::string who = "short";
+namespace {
+
+// The two pollers differ in one thing: when the next request goes out.
+bool run_poller(bool long_poll, const PollOptions& o, ClientStats& stats) {
+    const std::string who = long_poll ? "long" : "short";
     HttpClient client(who, o.host, o.port, stats, o.browser_headers);
     stats.started_us = now_us();
     std::uint64_t since = 0;
     int got = 0;
-    auto interval = std::chrono::milliseconds(o.interval_ms);
     auto next = std::chrono::steady_clock::now();
     while (!enough(o, got) && std::chrono::steady_clock::now() < o.give_up) {
-        // On a fixed beat: the request goes out every interval whatever happened since.
-        std::this_thread::sleep_until(next);
-        next = std::max(next + interval, std::chrono::steady_clock::now());
         std::string target = "/messages?since=" + std::to_string(since);
+        if (long_poll) {
+            // No pause between polls: the request itself is the wait. It goes straight back
+            // so that a request is always waiting at the server.
+            target += "&wait=" + std::to_string(o.wait_s);
+            say(who, "GET %s (the server holds it until there is news)", target.c_str());
+        } else {
+            // On a fixed beat: a request every interval, whatever happened since.
+            std::this_thread::sleep_until(next);
+            next = std::max(next + std::chrono::milliseconds(o.interval_ms), std::chrono::steady_clock::now());
+        }
         Response r;
         if (std::string err = client.exchange("GET", target, "", r); !err.empty()) {
             say(who, "GET %s: %s", target.c_str(), err.c_str());
@@ -192,37 +201,18 @@ bool run_short_poller(const PollOptions& o, ClientStats& stats) {
         }
         int n = take_messages(who, r, since, stats);
         if (n < 0) return false;
-        if (n == 0) say(who, "GET %s -> 204: nothing new", target.c_str());
+        if (n == 0 && long_poll) say(who, "204: the wait ran out with no message; asking again");
+        if (n == 0 && !long_poll) say(who, "GET %s -> 204: nothing new", target.c_str());
         got += n;
     }
     client.close();
     return enough(o, got);
 }
 
-bool run_long_poller(const PollOptions& o, ClientStats& stats) {
-    const std::string who = "long";
-    HttpClient client(who, o.host, o.port, stats, o.browser_headers);
-    stats.started_us = now_us();
-    std::uint64_t since = 0;
-    int got = 0;
-    while (!enough(o, got) && std::chrono::steady_clock::now() < o.give_up) {
-        // No pause between polls: the request itself is the wait. It goes straight back so
-        // a request is always waiting at the server.
-        std::string target = "/messages?since=" + std::to_string(since) + "&wait=" + std::to_string(o.wait_s);
-        say(who, "GET %s (the server holds it until there is news)", target.c_str());
-        Response r;
-        if (std::string err = client.exchange("GET", target, "", r); !err.empty()) {
-            say(who, "GET %s: %s", target.c_str(), err.c_str());
-            return false;
-        }
-        int n = take_messages(who, r, since, stats);
-        if (n < 0) return false;
-        if (n == 0) say(who, "204: the wait ran out with no message; asking again");
-        got += n;
-    }
-    client.close();
-    return enough(o, got);
-}
+}  // namespace
+
+bool run_short_poller(const PollOptions& o, ClientStats& stats) { return run_poller(false, o, stats); }
+bool run_long_poller(const PollOptions& o, ClientStats& stats) { return run_poller(true, o, stats); }
 
 bool run_sender(const PollOptions& o, int every_ms, const std::string& text, ClientStats& stats) {
     const std::string who = "sender";
