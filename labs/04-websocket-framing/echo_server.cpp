@@ -88,6 +88,7 @@ private:
     void do_read() {
         if (reading_ || state_ == State::done) return;
         if (writing_ && out_.size() >= kHighWater) return;  // on_write() reads again
+        if (close_after_write_ && !refused_) return;
         reading_ = true;
         socket_.async_read_some(asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
                                 [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
@@ -105,7 +106,9 @@ private:
         last_active_ = Clock::now();
         bool filled = in_used_ + n == in_.size();
         in_used_ += n;
-        if (state_ == State::handshake)
+        if (refused_)
+            in_used_ = 0;  // the rest of a refused request is read only to be dropped
+        else if (state_ == State::handshake)
             on_request();
         else
             on_frames();
@@ -216,10 +219,12 @@ private:
         sending_.clear();
         if (sending_.capacity() > kKeep) sending_ = {};
         if (!out_.empty()) return do_write();
-        if (close_after_write_) return close_now();
+        if (close_after_write_ && !refused_) return close_now();
         if (state_ == State::closing && !sent_fin_) {
-            // Our close is out: nothing more will follow it, so say so at the TCP level too
-            // (FIN), and keep reading for the peer's close.
+            // Our close (or our refusal) is out: nothing more will follow it, so say so at the
+            // TCP level too (FIN), and keep reading for the peer's close or its FIN. Closing
+            // the socket with unread bytes in it would send a reset, and a reset may destroy
+            // the answer before the peer has read it.
             boost::system::error_code ignored;
             socket_.shutdown(tcp::socket::shutdown_send, ignored);
             sent_fin_ = true;
@@ -229,8 +234,9 @@ private:
 
     void respond_and_close(const std::string& response) {
         out_.assign(response.begin(), response.end());
-        close_after_write_ = true;
+        refused_ = true;
         state_ = State::closing;
+        arm(kCloseWait);
         do_write();
     }
 
@@ -285,7 +291,7 @@ private:
     std::vector<std::uint8_t> in_;
     std::size_t in_used_ = 0;
     std::vector<std::uint8_t> out_, sending_;
-    bool reading_ = false, writing_ = false, close_after_write_ = false, sent_fin_ = false;
+    bool reading_ = false, writing_ = false, close_after_write_ = false, sent_fin_ = false, refused_ = false;
     Clock::time_point last_active_ = Clock::now();
 };
 

@@ -213,11 +213,14 @@ std::string frame_summary(const ws::FrameHeader& h) {
 }
 
 std::string preview(std::span<const std::uint8_t> data, std::size_t max) {
-    bool printable = std::all_of(data.begin(), data.begin() + std::min(data.size(), max),
-                                 [](std::uint8_t c) { return c >= 0x20 && c < 0x7f; });
-    if (!printable) return hex(data, std::min<std::size_t>(max, 16));
-    std::string s = "\"" + std::string(data.begin(), data.begin() + std::min(data.size(), max)) + "\"";
-    if (data.size() > max) s += "...";
+    // Text if it is UTF-8 without control characters, else hex.
+    std::size_t n = std::min(data.size(), max);
+    while (n < data.size() && n > 0 && (data[n] & 0xc0) == 0x80) --n;  // do not cut a character
+    auto shown = data.first(n);
+    bool printable = std::all_of(shown.begin(), shown.end(), [](std::uint8_t c) { return c >= 0x20 && c != 0x7f; });
+    if (!printable || !ws::valid_utf8(shown)) return hex(data, std::min<std::size_t>(max, 16));
+    std::string s = "\"" + std::string(shown.begin(), shown.end()) + "\"";
+    if (data.size() > n) s += "...";
     return s;
 }
 

@@ -287,7 +287,14 @@ private:
     }
 
     void after_writes() {
-        if (refused_) return finish();
+        if (refused_ && !fin_sent_) {
+            // The refusal is out. Send our FIN and let the client close: closing with its
+            // unread bytes still here would send a reset, which can destroy the answer.
+            boost::system::error_code ignored;
+            socket_.shutdown(tcp::socket::shutdown_send, ignored);
+            fin_sent_ = true;
+            return arm(kCloseWait);
+        }
         if (sent_close_ && got_close_ && !client_ && !fin_sent_) {
             // Section 7.1.1: the server closes the TCP connection first, so that the TIME_WAIT
             // state stays on the server. shutdown(SHUT_WR) sends our FIN; the client's FIN
@@ -521,6 +528,43 @@ std::string host_header(const std::string& host, int port) {
     return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
+// One line from the client's user (stdin or --send): a text message, or a command that
+// shows one more kind of frame. Returns how many replies it asks for.
+int perform(Endpoint& c, const std::string& line) {
+    std::string_view l = line;
+    if (l.rfind("/ping", 0) == 0) {
+        c.send(ws::kPing, bytes_of(l.substr(std::min<std::size_t>(6, l.size())).substr(0, 125)));
+        return 1;
+    }
+    if (l.rfind("/binary ", 0) == 0) {
+        std::vector<std::uint8_t> data(std::min<unsigned long>(std::strtoul(line.c_str() + 8, nullptr, 10), 64ul << 20));
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i);
+        c.send(ws::kBinary, data);
+        return 1;
+    }
+    if (l.rfind("/frag ", 0) == 0) {
+        // A|B|C: one text message in three frames, FIN only on the last.
+        std::string_view rest = l.substr(6);
+        bool first = true;
+        while (true) {
+            std::size_t bar = rest.find('|');
+            bool last = bar == std::string_view::npos;
+            c.send(first ? ws::kText : ws::kContinuation, bytes_of(rest.substr(0, bar)), last);
+            first = false;
+            if (last) return 1;
+            rest.remove_prefix(bar + 1);
+        }
+    }
+    if (l.rfind("/close", 0) == 0) {
+        unsigned long code = l.size() > 7 ? std::strtoul(line.c_str() + 7, nullptr, 10) : 1000;
+        std::size_t space = l.find(' ', 7);
+        c.close(static_cast<std::uint16_t>(code ? code : 1000), space == std::string_view::npos ? "" : l.substr(space + 1));
+        return 0;
+    }
+    c.send_text(l);
+    return 1;
+}
+
 }  // namespace
 
 int run_server(const PeerOptions& options) {
@@ -555,25 +599,29 @@ int run_client(const PeerOptions& given) {
 
     auto client = std::make_shared<Endpoint>(std::move(*socket), true, "client", Settings{true, options.max_message, 0});
     bool clean = false;
-    std::size_t sent = 0, received = 0;
+    std::size_t sent = 0, received = 0, expected = 0;
     client->hooks.closed = [&](bool c) { clean = c; };
 
+    std::weak_ptr<Endpoint> weak = client;
+    auto replied = [&, weak] {
+        // Close once every message and ping has had its reply (pushes count too: the
+        // point is only not to close before the replies had a chance to come).
+        if (++received >= expected && sent == options.send.size() && !options.send.empty())
+            if (auto c = weak.lock()) c->close(ws::kNormal, "done");
+    };
+    client->hooks.message = [replied](std::uint8_t, std::span<std::uint8_t>) { replied(); };
+    client->hooks.pong = [replied](std::span<std::uint8_t>) { replied(); };
     if (!options.send.empty()) {
         // --send: each message a tenth of a second after the last, then close once every
         // message has had its reply (or --wait seconds have passed).
-        std::weak_ptr<Endpoint> weak = client;
-        client->hooks.message = [&, weak](std::uint8_t, std::span<std::uint8_t>) {
-            if (++received >= options.send.size() && sent == options.send.size())
-                if (auto c = weak.lock()) c->close(ws::kNormal, "done");
-        };
         client->hooks.opened = [&, weak] {
             for (std::size_t i = 0; i < options.send.size(); ++i)
                 after(ioc.get_executor(), std::chrono::milliseconds(100 * i), [&, weak, i] {
                     auto c = weak.lock();
                     if (!c) return;
-                    c->send_text(options.send[i]);
+                    expected += perform(*c, options.send[i]);
                     if (++sent == options.send.size()) {
-                        if (received >= sent) c->close(ws::kNormal, "done");
+                        if (received >= expected) c->close(ws::kNormal, "done");
                         after(ioc.get_executor(), seconds(options.wait_s), [weak] {
                             if (auto c = weak.lock()) c->close(ws::kNormal, "done waiting");
                         });
@@ -583,40 +631,13 @@ int run_client(const PeerOptions& given) {
     } else {
         // Lines from stdin, read on a thread of their own (a blocking getline) and handed to
         // the io_context with post(): the socket is only ever touched by the io_context.
-        client->hooks.opened = [&] {
+        client->hooks.opened = [&, weak] {
             lab::say("client", "type messages; /ping TEXT, /binary N, /frag A|B|C, /close [CODE [REASON]]; Ctrl-D closes");
-            std::weak_ptr<Endpoint> weak = client;
             std::thread([&ioc, weak] {
                 std::string line;
                 while (std::getline(std::cin, line)) {
                     asio::post(ioc, [weak, line] {
-                        auto c = weak.lock();
-                        if (!c) return;
-                        std::string_view l = line;
-                        if (l.rfind("/ping", 0) == 0) {
-                            c->send(ws::kPing, bytes_of(l.substr(std::min<std::size_t>(6, l.size())).substr(0, 125)));
-                        } else if (l.rfind("/binary ", 0) == 0) {
-                            std::vector<std::uint8_t> data(std::strtoul(line.c_str() + 8, nullptr, 10) % (1u << 26));
-                            for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i);
-                            c->send(ws::kBinary, data);
-                        } else if (l.rfind("/frag ", 0) == 0) {
-                            std::string_view rest = l.substr(6);
-                            bool first = true;
-                            while (true) {
-                                std::size_t bar = rest.find('|');
-                                bool last = bar == std::string_view::npos;
-                                c->send(first ? ws::kText : ws::kContinuation, bytes_of(rest.substr(0, bar)), last);
-                                first = false;
-                                if (last) break;
-                                rest.remove_prefix(bar + 1);
-                            }
-                        } else if (l.rfind("/close", 0) == 0) {
-                            unsigned code = l.size() > 7 ? static_cast<unsigned>(std::strtoul(line.c_str() + 7, nullptr, 10)) : 1000;
-                            std::size_t sp = l.find(' ', 7);
-                            c->close(static_cast<std::uint16_t>(code ? code : 1000), sp == std::string_view::npos ? "" : l.substr(sp + 1));
-                        } else {
-                            c->send_text(l);
-                        }
+                        if (auto c = weak.lock()) perform(*c, line);
                     });
                 }
                 asio::post(ioc, [weak] {
