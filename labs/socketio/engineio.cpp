@@ -107,6 +107,14 @@ void Session::close(const std::string& reason) {
     engine_.closed(*this, reason);
 }
 
+void Session::cut() {
+    if (!open_) return;
+    auto self = shared_from_this();
+    if (ws_) ws_->abort();                      // Engine::on_close closes the session
+    if (poll_ && open_) poll_->abort();
+    if (open_) close("transport close");        // between two polls: nothing to drop
+}
+
 Engine::Engine(asio::io_context& io, EngineOptions opts, EngineHandler& handler, OtherRequests other)
     : io_(io), opts_(std::move(opts)), handler_(handler), other_(std::move(other)), rng_(std::random_device{}()) {}
 

@@ -40,6 +40,9 @@ public:
     // A text message whose WebSocket frame was built once for many sessions (a broadcast).
     void send_text(const std::string& text, const Frame& frame);
     void close(const std::string& reason);
+    // Cuts the transport under the client: its connections are dropped without a goodbye,
+    // as when the network fails. The client notices and reconnects.
+    void cut();
 
     std::shared_ptr<void> user;  // the Socket.IO layer's state for this session
 

@@ -374,6 +374,16 @@ void Connection::on_write(boost::system::error_code ec, std::size_t n) {
     if (closing_ && (!websocket_ || peer_closed_)) shutdown();
 }
 
+void Connection::abort() {
+    if (!open_) return;
+    boost::system::error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);  // close() sends RST, drops unsent data
+    socket_.close(ignored);
+    open_ = false;
+    idle_.cancel();
+    handler_.on_close(shared_from_this());
+}
+
 void Connection::shutdown() {
     if (!open_) return;
     open_ = false;

@@ -78,6 +78,9 @@ public:
     void send_ws(bool binary, std::string_view payload) { send_frame(make_frame(binary ? wirelab::ws::kBinary : wirelab::ws::kText, payload)); }
     // WebSocket close handshake (or, for HTTP, just closes after pending writes).
     void close(std::uint16_t code = wirelab::ws::kNormal, std::string_view reason = {});
+    // Drops the TCP connection at once, with no close handshake and no goodbye (an RST): what
+    // a broken network looks like to the peer. Lab 07 cuts clients with it.
+    void abort();
     bool open() const { return open_; }
     bool websocket() const { return websocket_; }
     const std::string& peer() const { return peer_; }
