@@ -3,7 +3,72 @@
 
 namespace sioserver {
 
-SocketServer::SocketServer() : rng_(std::random_device{}()) {}
+SocketServer::SocketServer() : rng_(std::random_device{}()) { set_adapter(std::make_unique<MemoryAdapter>(recovery_)); }
+
+void SocketServer::set_adapter(std::unique_ptr<Adapter> a) {
+    adapter_ = std::move(a);
+    adapter_->on_deliver([this](const std::string& nsp, const Logged& packet) { deliver_local(nsp, packet); });
+}
+
+// ---- the in-memory adapter ----
+
+void MemoryAdapter::publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
+    Logged packet{"", to, event, args};
+    if (recovery_.enabled) {
+        // The offset rides as the last argument; the client remembers the last one it saw.
+        Log& log = logs_[nsp];
+        std::uint64_t offset = log.next++;
+        packet.offset = std::to_string(offset);
+        packet.args.push_back(json::Value::from_string(packet.offset));
+        log.entries.push_back({offset, std::chrono::steady_clock::now(), packet});
+        prune(log);
+    }
+    if (deliver_) deliver_(nsp, packet);
+}
+
+std::string MemoryAdapter::last_offset(const std::string& nsp) {
+    auto it = logs_.find(nsp);
+    return it == logs_.end() || it->second.next == 1 ? std::string() : std::to_string(it->second.next - 1);
+}
+
+void MemoryAdapter::prune(Log& log) {
+    auto horizon = std::chrono::steady_clock::now() - std::chrono::milliseconds(recovery_.max_disconnection_ms);
+    while (!log.entries.empty() && (log.entries.size() > recovery_.max_log || log.entries.front().at < horizon))
+        log.entries.pop_front();
+    for (auto it = log.persisted.begin(); it != log.persisted.end();)
+        it = it->second.at < horizon ? log.persisted.erase(it) : std::next(it);
+}
+
+void MemoryAdapter::persist(const std::string& nsp, const std::string& pid, const Persisted& p) {
+    Log& log = logs_[nsp];
+    log.persisted[pid] = {p, std::chrono::steady_clock::now()};
+    prune(log);
+}
+
+bool MemoryAdapter::restore(const std::string& nsp, const std::string& pid, const std::string& offset, Persisted& out,
+                            std::vector<Logged>& missed) {
+    Log& log = logs_[nsp];
+    prune(log);
+    auto it = log.persisted.find(pid);
+    if (it == log.persisted.end()) return false;
+    // No offset: the client saw no broadcast since it first connected.
+    const std::string& from = offset.empty() ? it->second.p.first_offset : offset;
+    std::uint64_t last = 0;
+    if (!from.empty()) {
+        char* end = nullptr;
+        last = std::strtoull(from.c_str(), &end, 10);
+        if (*end) return false;
+    }
+    // The log must still hold the broadcast right after the offset (or nothing was missed).
+    if (last + 1 < log.next && (log.entries.empty() || log.entries.front().offset > last + 1)) return false;
+    for (const Entry& e : log.entries)
+        if (e.offset > last) missed.push_back(e.packet);
+    out = it->second.p;
+    log.persisted.erase(it);
+    return true;
+}
+
+// ---- the server ----
 
 void SocketServer::add_namespace(const std::string& name, NamespaceHandlers h) { namespaces_[name].handlers = std::move(h); }
 
@@ -35,23 +100,18 @@ void SocketServer::deliver(const SocketPtr& s, const std::string& text, const Fr
 }
 
 void SocketServer::broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
+    if (!namespaces_.count(nsp)) return;
+    adapter_->publish(nsp, to, event, args);
+}
+
+void SocketServer::deliver_local(const std::string& nsp, const Logged& packet) {
     auto it = namespaces_.find(nsp);
     if (it == namespaces_.end()) return;
     Namespace& ns = it->second;
-    const Args* out = &args;
-    Args with_offset;
-    if (recovery_.enabled) {
-        // The offset rides as the last argument; the client remembers the last one it saw.
-        std::uint64_t offset = ns.next_offset++;
-        with_offset = args;
-        with_offset.push_back(json::Value::from_string(std::to_string(offset)));
-        ns.log.push_back({offset, std::chrono::steady_clock::now(), to, event, with_offset});
-        prune(ns);
-        out = &with_offset;
-    }
+    const Target& to = packet.to;
     // Encode once, and build the WebSocket frame once: every WebSocket client gets the same
     // bytes, so they are shared, not copied.
-    sio::Encoded e = sio::encode(sio::Packet::event(nsp, event, *out));
+    sio::Encoded e = sio::encode(sio::Packet::event(nsp, packet.event, packet.args));
     std::string text = eio::encode_websocket(eio::Packet::text_message(e.text));
     Frame frame = make_frame(wirelab::ws::kText, text);
     if (to.room.empty()) {
@@ -65,39 +125,22 @@ void SocketServer::broadcast(const std::string& nsp, const Target& to, const std
         if (to.except.empty() || id != to.except) deliver(ns.sockets.at(id), text, frame, e);
 }
 
-void SocketServer::prune(Namespace& ns) {
-    auto horizon = std::chrono::steady_clock::now() - std::chrono::milliseconds(recovery_.max_disconnection_ms);
-    while (!ns.log.empty() && (ns.log.size() > recovery_.max_log || ns.log.front().at < horizon)) ns.log.pop_front();
-    for (auto it = ns.persisted.begin(); it != ns.persisted.end();)
-        it = it->second.at < horizon ? ns.persisted.erase(it) : std::next(it);
-}
-
 // A CONNECT with {pid, offset}: the same socket id, rooms and data as before, and every
 // broadcast after `offset` that was meant for it. False if it cannot be done (unknown or
 // expired pid, or the offset has left the log): then the client starts afresh.
-bool SocketServer::restore(Namespace& ns, const SocketPtr& s, const json::Value& auth, std::uint64_t& last) {
-    const json::Value* pid = auth.find("pid");
-    const json::Value* offset = auth.find("offset");
+bool SocketServer::restore(const SocketPtr& s, std::vector<Logged>& missed) {
+    const json::Value* pid = s->auth.find("pid");
+    const json::Value* offset = s->auth.find("offset");
     if (!pid || !pid->is(json::Type::string)) return false;
-    prune(ns);
-    auto p = ns.persisted.find(pid->text);
-    if (p == ns.persisted.end()) return false;
-    // No offset: the client saw no broadcast since it first connected, so it missed all of them.
-    last = p->second.first_offset - 1;
-    if (offset && offset->is(json::Type::string)) {
-        char* end = nullptr;
-        last = std::strtoull(offset->text.c_str(), &end, 10);
-        if (offset->text.empty() || *end) return false;
-    }
-    // The log must still hold the broadcast right after the offset (or nothing was missed).
-    if (last + 1 < ns.next_offset && (ns.log.empty() || ns.log.front().offset > last + 1)) return false;
-    s->id = p->second.id;
+    Persisted p;
+    std::string from = offset && offset->is(json::Type::string) ? offset->text : std::string();
+    if (!adapter_->restore(s->nsp, pid->text, from, p, missed)) return false;
+    s->id = p.id;
     s->pid = pid->text;
-    s->data = p->second.data;
+    s->data = p.data;
     s->recovered = true;
-    s->first_offset = p->second.first_offset;
-    for (const std::string& room : p->second.rooms) s->rooms.insert(room);
-    ns.persisted.erase(p);
+    s->first_offset = p.first_offset;
+    s->rooms = p.rooms;
     return true;
 }
 
@@ -220,11 +263,11 @@ void SocketServer::connect(const std::shared_ptr<Session>& session, SessionState
     s->nsp = p.nsp;
     s->session = session;
     s->auth = p.data ? *p.data : json::Value::object({});
-    std::uint64_t last = 0;
-    bool restored = recovery_.enabled && restore(ns->second, s, s->auth, last);
+    std::vector<Logged> missed;
+    bool restored = recovery_.enabled && restore(s, missed);
     if (!restored) {
         s->id = random_id(rng_);
-        s->first_offset = ns->second.next_offset;
+        s->first_offset = adapter_->last_offset(p.nsp);
         if (recovery_.enabled) s->pid = random_id(rng_);
     }
     if (ns->second.sockets.count(s->id)) return refuse("that session is still connected");
@@ -246,8 +289,7 @@ void SocketServer::connect(const std::shared_ptr<Session>& session, SessionState
     if (restored) {
         // Replay, in order, what it missed: the broadcasts after its offset that were meant
         // for it (to everyone, or to a room it is in, and not excluding it).
-        for (const Logged& l : ns->second.log) {
-            if (l.offset <= last) continue;
+        for (const Logged& l : missed) {
             if (!l.to.room.empty() && !s->rooms.count(l.to.room)) continue;
             if (!l.to.except.empty() && l.to.except == s->id) continue;
             send(*session, sio::Packet::event(s->nsp, l.event, l.args));
@@ -267,7 +309,7 @@ void SocketServer::remove(const SocketPtr& s, const std::string& reason) {
     if (recovery_.enabled && recoverable && !s->pid.empty()) {
         std::set<std::string> rooms = s->rooms;
         rooms.erase(s->id);
-        ns.persisted[s->pid] = {s->id, rooms, s->data, std::chrono::steady_clock::now(), s->first_offset};
+        adapter_->persist(s->nsp, s->pid, {s->id, rooms, s->data, s->first_offset});
     }
     for (const std::string& room : std::set<std::string>(s->rooms)) leave(s, room);
     ns.sockets.erase(s->id);

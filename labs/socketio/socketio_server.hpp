@@ -46,7 +46,7 @@ struct Socket {
     std::string pid;         // private id for recovery ("" when recovery is off)
     bool recovered = false;  // this CONNECT restored an earlier session
     std::size_t replayed = 0;  // broadcasts it missed and got on recovery
-    std::uint64_t first_offset = 0;  // the namespace's next offset when it first connected
+    std::string first_offset;  // the last broadcast's offset when it first connected
 };
 using SocketPtr = std::shared_ptr<Socket>;
 
@@ -72,11 +72,83 @@ struct Target {
     std::string except;  // a socket id left out (the sender), or ""
 };
 
+// A broadcast as kept for replay: its offset, who it was for, and what it said.
+struct Logged {
+    std::string offset;
+    Target to;
+    std::string event;
+    Args args;  // with the offset as the last one when recovery is on
+};
+
+// What a socket whose transport broke leaves behind, for its return.
+struct Persisted {
+    std::string id;
+    std::set<std::string> rooms;  // without its own room
+    std::map<std::string, std::string> data;
+    std::string first_offset;     // the last offset before it first connected ("" if none)
+};
+
+// Where broadcasts go and where recovery state is kept, as socket.io's adapters do. The
+// in-memory one below serves one process; lab 08's Redis adapter shares both between
+// server processes.
+class Adapter {
+public:
+    using Deliver = std::function<void(const std::string& nsp, const Logged& packet)>;
+    virtual ~Adapter() = default;
+    // Sends a broadcast on its way; `deliver` is called for it (on this server's thread) when
+    // this server should hand it to its own clients, with its offset filled in.
+    virtual void publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) = 0;
+    void on_deliver(Deliver d) { deliver_ = std::move(d); }
+    // The offset of the last broadcast so far (what a newly connected socket has "seen").
+    virtual std::string last_offset(const std::string& nsp) = 0;
+    virtual void persist(const std::string& nsp, const std::string& pid, const Persisted& p) = 0;
+    // Takes back what `pid` left, and every broadcast after `offset` ("" = after its
+    // first_offset). False if that is impossible (unknown or expired pid, offset gone).
+    virtual bool restore(const std::string& nsp, const std::string& pid, const std::string& offset, Persisted& out,
+                         std::vector<Logged>& missed) = 0;
+
+protected:
+    Deliver deliver_;
+};
+
+// Keeps everything in this process: the log of broadcasts for replay and the persisted
+// sessions, both bounded by RecoveryOptions.
+class MemoryAdapter : public Adapter {
+public:
+    explicit MemoryAdapter(const RecoveryOptions& r) : recovery_(r) {}
+    void publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) override;
+    std::string last_offset(const std::string& nsp) override;
+    void persist(const std::string& nsp, const std::string& pid, const Persisted& p) override;
+    bool restore(const std::string& nsp, const std::string& pid, const std::string& offset, Persisted& out,
+                 std::vector<Logged>& missed) override;
+
+private:
+    struct Entry {
+        std::uint64_t offset;
+        std::chrono::steady_clock::time_point at;
+        Logged packet;
+    };
+    struct Kept {
+        Persisted p;
+        std::chrono::steady_clock::time_point at;
+    };
+    struct Log {
+        std::deque<Entry> entries;
+        std::uint64_t next = 1;
+        std::unordered_map<std::string, Kept> persisted;  // by pid
+    };
+    void prune(Log& log);
+    const RecoveryOptions& recovery_;
+    std::map<std::string, Log> logs_;
+};
+
 class SocketServer : public EngineHandler {
 public:
     SocketServer();
     void set_engine(Engine* engine) { engine_ = engine; }
     void set_recovery(RecoveryOptions r) { recovery_ = r; }
+    // Replaces the in-memory adapter (lab 08: Redis).
+    void set_adapter(std::unique_ptr<Adapter> a);
     const RecoveryOptions& recovery() const { return recovery_; }
     void add_namespace(const std::string& name, NamespaceHandlers h);
 
@@ -87,6 +159,8 @@ public:
     // Server-side disconnect of one namespace socket (sends DISCONNECT).
     void disconnect(const SocketPtr& s);
     std::vector<SocketPtr> sockets(const std::string& nsp, const std::string& room = {}) const;
+    // Hands a published broadcast to this server's own clients (the adapter calls it).
+    void deliver_local(const std::string& nsp, const Logged& packet);
 
     std::uint64_t packets_in() const { return packets_in_; }
     std::uint64_t deliveries() const { return deliveries_; }
@@ -97,29 +171,10 @@ public:
     void on_close(const std::shared_ptr<Session>& s, const std::string& reason) override;
 
 private:
-    // A broadcast kept for replay.
-    struct Logged {
-        std::uint64_t offset;
-        std::chrono::steady_clock::time_point at;
-        Target to;
-        std::string event;
-        Args args;  // with the offset as the last one
-    };
-    // What a socket that lost its transport leaves behind, for its return.
-    struct Persisted {
-        std::string id;
-        std::set<std::string> rooms;
-        std::map<std::string, std::string> data;
-        std::chrono::steady_clock::time_point at;
-        std::uint64_t first_offset;
-    };
     struct Namespace {
         NamespaceHandlers handlers;
         std::unordered_map<std::string, SocketPtr> sockets;
         std::map<std::string, std::set<std::string>> rooms;
-        std::deque<Logged> log;
-        std::uint64_t next_offset = 1;
-        std::unordered_map<std::string, Persisted> persisted;  // by pid
     };
     struct SessionState {
         sio::Reassembler reassembler;
@@ -130,13 +185,13 @@ private:
     void remove(const SocketPtr& s, const std::string& reason);
     void send(Session& session, const sio::Packet& p);
     void deliver(const SocketPtr& s, const std::string& text, const Frame& frame, const sio::Encoded& e);
-    bool restore(Namespace& ns, const SocketPtr& s, const json::Value& auth, std::uint64_t& last);
-    void prune(Namespace& ns);
+    bool restore(const SocketPtr& s, std::vector<Logged>& missed);
 
     Engine* engine_ = nullptr;
     std::map<std::string, Namespace> namespaces_;
     std::mt19937_64 rng_;
     RecoveryOptions recovery_;
+    std::unique_ptr<Adapter> adapter_;
     std::uint64_t packets_in_ = 0, deliveries_ = 0, recoveries_ = 0;
 };
 
