@@ -4,7 +4,7 @@
 # `./wirelab bench` builds wirelab into build/ and runs this.
 #
 #   bench/run.sh [--runs N] [--wirelab BIN [--source TEXT]] [--file F] [--force-record]
-#                [--only decoder|ws]
+#                [--only decoder|ws|socketio]
 #
 #   --runs N         timed runs per command (default 3); the table shows the median time and
 #                    the largest peak RSS of the N runs
@@ -15,7 +15,10 @@
 #   --force-record   record the capture again (bench/record.sh --force)
 #   --only decoder   only the decoder benchmark above; --only ws: only the WebSocket echo
 #                    benchmark (bench/ws/run.sh: lab 04's echo server against Boost.Beast and
-#                    ws), which otherwise runs after the decoder's, with the same --runs
+#                    ws), which otherwise runs after the decoder's, with the same --runs;
+#                    --only socketio: only the Socket.IO fan-out benchmark (bench/socketio/run.sh:
+#                    lab 06's chat server against the Node.js socket.io server), which
+#                    otherwise runs last, with the same --runs
 #
 # Each run is `/usr/bin/time -f '%e %M %U %S'` (elapsed seconds, max RSS KiB, user and
 # system CPU seconds) with stdout sent to /dev/null; its elapsed time is also taken with bash's microsecond clock ($EPOCHREALTIME),
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --file) file="$2"; shift ;;
     --force-record) force_record=1 ;;
     --only) only="$2"; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -55,7 +58,8 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 case "$only" in
   ""|decoder) ;;
   ws) exec "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" ;;
-  *) echo "run.sh: --only takes decoder or ws" >&2; exit 1 ;;
+  socketio) exec "$here/socketio/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" ;;
+  *) echo "run.sh: --only takes decoder, ws or socketio" >&2; exit 1 ;;
 esac
 
 for tool in tshark tcpdump capinfos cc python3; do
@@ -178,4 +182,9 @@ say "table written to $outdir/results.md (raw times: $raw)"
 # 5. The WebSocket echo benchmark (bench/ws/run.sh), unless --only decoder.
 if [ "$only" != decoder ]; then
   "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" || say "the WebSocket echo benchmark failed"
+fi
+
+# 6. The Socket.IO fan-out benchmark (bench/socketio/run.sh), unless --only decoder.
+if [ "$only" != decoder ]; then
+  "$here/socketio/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" || say "the Socket.IO fan-out benchmark failed"
 fi
