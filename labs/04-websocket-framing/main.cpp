@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
     lab04::PeerOptions p;
     lab04::EchoOptions e;
     std::string send_help;  // --send may be given many times; see below
-    int max_message = 16 << 20, threads = 1, max_connections = -1;
+    int max_message = 16 << 20, threads = 1, max_connections = 0;
     double idle = 300;
     lab::Options opts("4",
                       "Lab 04, WebSocket framing: the opening handshake (Sec-WebSocket-Key to Sec-WebSocket-Accept)\n"
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     opts.add("--wait", &p.wait_s, "client: seconds to wait for the replies before closing");
     opts.add("--push-every", &p.push_every_s, "server: seconds between the messages it pushes (0: none)");
     opts.add("--max-message", &max_message, "largest message accepted, in bytes (bigger: close 1009)");
-    opts.add("--max-connections", &max_connections, "connections served at once (server 16, echo-server 10000)");
+    opts.add("--max-connections", &max_connections, "connections served at once (0: 16 for server, 10000 for echo-server)");
     opts.add("--idle", &idle, "seconds without traffic before the server closes a connection (1001)");
     opts.add("--threads", &threads, "echo-server: threads running the io_context");
     opts.add("--capture", &p.capture, "record the lab's traffic to this pcapng file (demo, server, client)");
@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
         if (std::strcmp(argv[i], "--send") == 0 && i + 1 < argc) p.send.push_back(argv[++i]);
         else if (std::strncmp(argv[i], "--send=", 7) == 0) p.send.push_back(argv[i] + 7);
     }
-    if (max_message < 1 || threads < 1 || threads > 64 || idle <= 0 || p.wait_s < 0 || p.push_every_s < 0) {
-        std::fprintf(stderr, "wirelab lab 4: --max-message, --threads (1-64), --idle must be positive\n\n");
+    if (max_message < 1 || threads < 1 || threads > 64 || idle <= 0 || p.wait_s < 0 || p.push_every_s < 0 ||
+        max_connections < 0) {
+        std::fprintf(stderr, "wirelab lab 4: --max-message, --threads (1-64) and --idle must be positive; --wait, "
+                             "--push-every and --max-connections not negative\n\n");
         opts.print_usage(stderr);
         return 2;
     }
