@@ -71,19 +71,20 @@ int finish(lab::Recorder& rec, const Settings& s, int code) {
 int run_server(Settings& s) {
     lab::warn_if_not_loopback(s.server.bind);
     lab03::asio::io_context io;
+    // Ctrl-C (or kill) ends the server cleanly, so the capture file is closed properly. Set
+    // up before the server says it is listening: from then on it may be told to stop.
+    lab03::asio::signal_set signals(io, SIGINT, SIGTERM);
+    lab::Recorder rec;
+    signals.async_wait([&](boost::system::error_code, int) {
+        say("server", "interrupted: stopping");
+        io.stop();
+    });
     lab03::Server server(io, s.server);
     if (std::string err = server.listen(); !err.empty()) {
         std::fprintf(stderr, "server: %s\n", err.c_str());
         return 1;
     }
-    lab::Recorder rec;
     start_capture(rec, s, server.port());
-    // Ctrl-C ends the server cleanly, so the capture file is closed properly.
-    lab03::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code, int) {
-        say("server", "interrupted: stopping");
-        io.stop();
-    });
     io.run();
     return finish(rec, s, 0);
 }
