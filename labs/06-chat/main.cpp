@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lab.hpp"
+#include "chat.hpp"
 #include "socketio_server.hpp"
 
 namespace lab = wirelab::lab;
@@ -15,55 +16,6 @@ using lab::say;
 namespace json = wirelab::json;
 
 namespace {
-
-std::string arg_text(const json::Value& v) {
-    return v.is(json::Type::string) ? v.text : json::to_string(v);
-}
-
-// The chat itself: nicknames, messages, rooms, who is online, who is typing.
-void add_chat(sioserver::SocketServer& io) {
-    sioserver::NamespaceHandlers h;
-    h.on_connection = [&io](const sioserver::SocketPtr& s) {
-        const json::Value* nick = s->auth.find("nickname");
-        s->data["nickname"] = nick && nick->is(json::Type::string) && !nick->text.empty() ? nick->text.substr(0, 32)
-                                                                                             : "guest-" + s->id.substr(0, 4);
-        auto session = s->session.lock();
-        say("server", "%s connected (socket %s, over %s)", s->data["nickname"].c_str(), s->id.c_str(),
-            session ? session->transport() : "?");
-        sioserver::Args online;
-        for (const auto& other : io.sockets("/")) online.push_back(json::Value::from_string(other->data["nickname"]));
-        io.broadcast("/", {}, "online", {json::Value::array(online)});
-    };
-    h.on_event = [&io](const sioserver::SocketPtr& s, const std::string& event, sioserver::Args& args, sioserver::AckFn ack) {
-        if (event == "chat message") {
-            // As in Socket.IO's own chat tutorial: io.emit('chat message', msg), to everyone,
-            // the sender included, unchanged. A client that joined a room chats in that room.
-            std::string room = s->data.count("room") ? s->data["room"] : "";
-            say("server", "chat message from %s: %s -> broadcast to %s", s->data["nickname"].c_str(),
-                args.empty() ? "" : arg_text(args[0]).c_str(), room.empty() ? "everyone" : ("room " + room).c_str());
-            io.broadcast("/", {room, ""}, "chat message", args);
-            if (ack) ack({json::Value::from_string("delivered")});
-        } else if (event == "typing") {
-            io.broadcast("/", {"", s->id}, "typing", {json::Value::from_string(s->data["nickname"])});
-        } else if (event == "join" && !args.empty() && args[0].is(json::Type::string)) {
-            if (s->data.count("room")) io.leave(s, s->data["room"]);
-            s->data["room"] = args[0].text.substr(0, 64);
-            io.join(s, s->data["room"]);
-            if (ack) ack({json::Value::from_string(s->data["room"])});
-        } else if (event == "leave") {
-            if (s->data.count("room")) io.leave(s, s->data["room"]);
-            s->data.erase("room");
-            if (ack) ack({});
-        }
-    };
-    h.on_disconnect = [&io](const sioserver::SocketPtr& s, const std::string& reason) {
-        say("server", "%s disconnected (%s)", s->data["nickname"].c_str(), reason.c_str());
-        sioserver::Args online;
-        for (const auto& other : io.sockets("/")) online.push_back(json::Value::from_string(other->data["nickname"]));
-        io.broadcast("/", {}, "online", {json::Value::array(online)});
-    };
-    io.add_namespace("/", std::move(h));
-}
 
 // --test-mode socketio: what Socket.IO's protocol test suite expects of a server, on "/" and
 // "/custom": emit "auth" with the handshake's auth payload, echo "message" back as
@@ -110,7 +62,7 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
         if (cfg.engine.path == "/socket.io/") cfg.engine.path = "/engine.io/";
     }
     else if (cfg.test_mode == "socketio") add_socketio_test_mode(sio);
-    else add_chat(sio);
+    else sioserver::add_chat(sio);
     cfg.engine.polling = cfg.transports.find("polling") != std::string::npos;
     cfg.engine.websocket = cfg.transports.find("websocket") != std::string::npos;
 

@@ -91,7 +91,7 @@ public:
 
 private:
     void do_read();
-    void on_read(boost::system::error_code ec, std::size_t n);
+    void on_read(boost::system::error_code ec);
     void process_http();
     void process_ws();
     void fail_http(int status, const std::string& why);
@@ -108,10 +108,14 @@ private:
     std::size_t& live_;
     std::string peer_;
     asio::steady_timer idle_;
+    static constexpr std::size_t kReadChunk = 64 * 1024;  // bytes one read takes at most
+    static constexpr std::size_t kMaxWriteBuffers = 64;   // frames one write sends at most
     std::vector<std::uint8_t> in_;     // bytes read and not yet used
     std::size_t in_used_ = 0;
     std::deque<Frame> out_;            // written in order, several at a time
     std::size_t writing_ = 0;          // buffers of out_ in the current async_write
+    bool flush_posted_ = false;        // a write of out_ is posted to run after this handler
+    std::vector<asio::const_buffer> bufs_;  // the buffers of the current write
     std::size_t queued_bytes_ = 0;
     bool open_ = true, closing_ = false, awaiting_ = false, keep_alive_ = true;
     bool websocket_ = false, close_sent_ = false, peer_closed_ = false, read_paused_ = false;

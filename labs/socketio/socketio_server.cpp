@@ -12,7 +12,18 @@ void SocketServer::set_adapter(std::unique_ptr<Adapter> a) {
 
 // ---- the in-memory adapter ----
 
-void MemoryAdapter::publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
+int compare_offsets(const std::string& a, const std::string& b) {
+    auto parse = [](const std::string& o) {
+        char* end = nullptr;
+        std::uint64_t ms = std::strtoull(o.c_str(), &end, 10);
+        std::uint64_t seq = *end == '-' ? std::strtoull(end + 1, nullptr, 10) : 0;
+        return std::pair(ms, seq);
+    };
+    auto pa = parse(a), pb = parse(b);
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+}
+
+bool MemoryAdapter::publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
     Logged packet{"", to, event, args};
     if (recovery_.enabled) {
         // The offset rides as the last argument; the client remembers the last one it saw.
@@ -24,6 +35,7 @@ void MemoryAdapter::publish(const std::string& nsp, const Target& to, const std:
         prune(log);
     }
     if (deliver_) deliver_(nsp, packet);
+    return true;
 }
 
 std::string MemoryAdapter::last_offset(const std::string& nsp) {
@@ -99,9 +111,9 @@ void SocketServer::deliver(const SocketPtr& s, const std::string& text, const Fr
     ++deliveries_;
 }
 
-void SocketServer::broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
-    if (!namespaces_.count(nsp)) return;
-    adapter_->publish(nsp, to, event, args);
+bool SocketServer::broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args) {
+    if (!namespaces_.count(nsp)) return false;
+    return adapter_->publish(nsp, to, event, args);
 }
 
 void SocketServer::deliver_local(const std::string& nsp, const Logged& packet) {
@@ -114,15 +126,22 @@ void SocketServer::deliver_local(const std::string& nsp, const Logged& packet) {
     sio::Encoded e = sio::encode(sio::Packet::event(nsp, packet.event, packet.args));
     std::string text = eio::encode_websocket(eio::Packet::text_message(e.text));
     Frame frame = make_frame(wirelab::ws::kText, text);
+    auto wanted = [&](const std::string& id, const SocketPtr& s) {
+        if (!to.except.empty() && id == to.except) return false;
+        // A socket recovered from a shared log may already have had this one replayed.
+        return s->delivered.empty() || packet.offset.empty() || compare_offsets(packet.offset, s->delivered) > 0;
+    };
     if (to.room.empty()) {
         for (const auto& [id, s] : ns.sockets)
-            if (to.except.empty() || id != to.except) deliver(s, text, frame, e);
+            if (wanted(id, s)) deliver(s, text, frame, e);
         return;
     }
     auto room = ns.rooms.find(to.room);
     if (room == ns.rooms.end()) return;
-    for (const std::string& id : room->second)
-        if (to.except.empty() || id != to.except) deliver(ns.sockets.at(id), text, frame, e);
+    for (const std::string& id : room->second) {
+        const SocketPtr& s = ns.sockets.at(id);
+        if (wanted(id, s)) deliver(s, text, frame, e);
+    }
 }
 
 // A CONNECT with {pid, offset}: the same socket id, rooms and data as before, and every
@@ -289,7 +308,10 @@ void SocketServer::connect(const std::shared_ptr<Session>& session, SessionState
     if (restored) {
         // Replay, in order, what it missed: the broadcasts after its offset that were meant
         // for it (to everyone, or to a room it is in, and not excluding it).
+        const json::Value* offset = s->auth.find("offset");
+        s->delivered = offset && offset->is(json::Type::string) ? offset->text : s->first_offset;
         for (const Logged& l : missed) {
+            if (compare_offsets(l.offset, s->delivered) > 0) s->delivered = l.offset;
             if (!l.to.room.empty() && !s->rooms.count(l.to.room)) continue;
             if (!l.to.except.empty() && l.to.except == s->id) continue;
             send(*session, sio::Packet::event(s->nsp, l.event, l.args));

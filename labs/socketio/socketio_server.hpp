@@ -47,6 +47,7 @@ struct Socket {
     bool recovered = false;  // this CONNECT restored an earlier session
     std::size_t replayed = 0;  // broadcasts it missed and got on recovery
     std::string first_offset;  // the last broadcast's offset when it first connected
+    std::string delivered;     // after a recovery: the offset it is up to (later copies are skipped)
 };
 using SocketPtr = std::shared_ptr<Socket>;
 
@@ -88,6 +89,9 @@ struct Persisted {
     std::string first_offset;     // the last offset before it first connected ("" if none)
 };
 
+// Orders two offsets: decimal counters ("41") or Redis stream ids ("1700000000000-3").
+int compare_offsets(const std::string& a, const std::string& b);
+
 // Where broadcasts go and where recovery state is kept, as socket.io's adapters do. The
 // in-memory one below serves one process; lab 08's Redis adapter shares both between
 // server processes.
@@ -96,8 +100,9 @@ public:
     using Deliver = std::function<void(const std::string& nsp, const Logged& packet)>;
     virtual ~Adapter() = default;
     // Sends a broadcast on its way; `deliver` is called for it (on this server's thread) when
-    // this server should hand it to its own clients, with its offset filled in.
-    virtual void publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) = 0;
+    // this server should hand it to its own clients, with its offset filled in. False if it
+    // could not be sent (the message queue is unreachable): nobody will get it.
+    virtual bool publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) = 0;
     void on_deliver(Deliver d) { deliver_ = std::move(d); }
     // The offset of the last broadcast so far (what a newly connected socket has "seen").
     virtual std::string last_offset(const std::string& nsp) = 0;
@@ -116,7 +121,7 @@ protected:
 class MemoryAdapter : public Adapter {
 public:
     explicit MemoryAdapter(const RecoveryOptions& r) : recovery_(r) {}
-    void publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) override;
+    bool publish(const std::string& nsp, const Target& to, const std::string& event, const Args& args) override;
     std::string last_offset(const std::string& nsp) override;
     void persist(const std::string& nsp, const std::string& pid, const Persisted& p) override;
     bool restore(const std::string& nsp, const std::string& pid, const std::string& offset, Persisted& out,
@@ -153,7 +158,8 @@ public:
     void add_namespace(const std::string& name, NamespaceHandlers h);
 
     void emit(const SocketPtr& s, const std::string& event, Args args, AckFn on_ack = nullptr);
-    void broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args);
+    // False if the adapter could not send it (lab 08: Redis unreachable).
+    bool broadcast(const std::string& nsp, const Target& to, const std::string& event, const Args& args);
     void join(const SocketPtr& s, const std::string& room);
     void leave(const SocketPtr& s, const std::string& room);
     // Server-side disconnect of one namespace socket (sends DISCONNECT).
