@@ -349,3 +349,49 @@ TEST_CASE("lab 03 --help prints usage and an example; bad options exit 2", "[lab
     r = labtest::run(labtest::lab(3) + " short-client --port 0");
     CHECK(r.status == 2);
 }
+
+TEST_CASE("lab 03 in separate processes: a long poll whose wait runs out gets 204 and asks again", "[lab][lab03]") {
+    std::string dir = labtest::temp_dir("lab03-wait");
+    std::string cap = dir + "/wait.pcapng";
+    labtest::Server server(labtest::lab(3) + " server --port 0");
+    const std::string port = std::to_string(server.port());
+    // Terminal 2: a long poller allowed to be held 1 s; terminal 3, 2.5 s later: one message.
+    labtest::Run r = labtest::run("sh -c \"'" + labtest::lab(3) + "' long-client --port " + port +
+                                      " --wait 1 --count 1 --capture '" + cap + "' > '" + dir + "/long.txt' 2>&1 & " +
+                                      "sleep 2.5; '" + labtest::lab(3) + "' send --port " + port +
+                                      " --count 1 --text late; wait $!\"",
+                                  30);
+    std::string long_out = labtest::run("cat '" + dir + "/long.txt'").out;
+    INFO(r.out << "\n" << long_out);
+    REQUIRE(r.status == 0);
+    CHECK(labtest::count_lines(long_out, "204: the wait ran out") >= 2);
+    CHECK(labtest::count_lines(long_out, "message 1 \"late 1\" arrived") == 1);
+
+    std::vector<HttpRow> rows = http_rows(cap);
+    std::map<long, HttpRow> by_frame;
+    for (const HttpRow& h : rows) by_frame[h.frame] = h;
+    int timed_out = 0, released = 0;
+    for (const HttpRow& a : rows) {
+        if (a.code == 0) continue;
+        REQUIRE(by_frame.count(a.request_in) == 1);
+        const HttpRow& req = by_frame[a.request_in];
+        if (req.method != "GET") continue;
+        CHECK(req.uri.rfind("/messages?since=", 0) == 0);
+        CHECK(is_long_poll(req.uri));
+        double held = a.time - req.time;
+        if (a.code == 204) {
+            // Held for the whole wait= second, then answered "nothing".
+            ++timed_out;
+            CHECK(held > 0.95);
+            CHECK(held < 2.0);
+        } else {
+            CHECK(a.code == 200);
+            ++released;
+            CHECK(held < 1.0);
+        }
+    }
+    CHECK(timed_out >= 2);
+    CHECK(released == 1);
+    CHECK(labtest::tshark_problems(cap).empty());
+    CHECK(labtest::count_lines(server.output(), "no message: 204") == timed_out);
+}
