@@ -25,6 +25,14 @@ void Options::flag(std::string name, bool* value, std::string help) {
     opts_.push_back({std::move(name), std::move(help), nullptr, nullptr, nullptr, value});
 }
 
+namespace {
+std::string format_number(double d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    return buf;
+}
+}  // namespace
+
 void Options::print_usage(std::FILE* out) const {
     std::fprintf(out, "%s\n\nUsage: wirelab lab %s", summary_.c_str(), program_.c_str());
     for (std::size_t i = 0; i < modes_.size(); ++i) std::fprintf(out, "%s%s", i ? "|" : " ", modes_[i].c_str());
@@ -33,7 +41,7 @@ void Options::print_usage(std::FILE* out) const {
         std::string left = o.name + (o.b ? "" : o.s ? " TEXT" : o.i ? " N" : " X");
         std::string def = o.s ? (o.s->empty() ? "" : " (default " + *o.s + ")")
                           : o.i ? " (default " + std::to_string(*o.i) + ")"
-                          : o.d ? " (default " + std::to_string(*o.d).substr(0, std::to_string(*o.d).find_last_not_of('0') + 1) + ")"
+                          : o.d ? " (default " + format_number(*o.d) + ")"
                                 : "";
         std::fprintf(out, "  %-22s %s%s\n", left.c_str(), o.help.c_str(), def.c_str());
     }
@@ -130,7 +138,9 @@ Recorder::~Recorder() {
 
 bool Recorder::start(const std::string& path, const std::string& bpf_filter, const std::string& iface) {
     std::string err;
-    source_ = LiveSource::open(iface, bpf_filter, err, program_dir() + "/wirelab-lab*");
+    // Not immediate, and a 64 MiB buffer: a burst of thousands of packets is kept, at the cost of
+    // up to 100 ms of delay that a recording does not mind.
+    source_ = LiveSource::open(iface, bpf_filter, err, program_dir() + "/wirelab-lab*", false, 64 << 20);
     if (!source_) {
         say("capture", "cannot record: %s", err.c_str());
         say("capture", "the lab runs on without a capture");
@@ -153,28 +163,28 @@ bool Recorder::start(const std::string& path, const std::string& bpf_filter, con
 
 void Recorder::run() {
     Frame f;
-    // Keep reading until asked to stop and then until the interface has been quiet for a
-    // moment: loopback packets are queued to the capture socket as they are sent, so the
-    // last FIN is in the buffer by the time the lab asks to stop.
+    // Keep reading until asked to stop, and then until the interface has been quiet for two
+    // read timeouts in a row: libpcap hands packets over in blocks, retired at the latest
+    // after its 100 ms timeout, so the last packets of the exchange come that late.
+    int quiet = 0;
     while (true) {
-        LiveSource::Next got = source_->next(f, 50);
+        LiveSource::Next got = source_->next(f, 150);
         if (got == LiveSource::Next::packet) {
             writer_->write(f.ts_ns, f.data, f.wire_len);
             ++packets_;
+            quiet = 0;
             continue;
         }
         if (got == LiveSource::Next::error) {
             say("capture", "capture stopped: %s", source_->error().c_str());
             break;
         }
-        if (stop_) break;
+        if (stop_ && ++quiet >= 2) break;
     }
 }
 
 std::uint64_t Recorder::stop() {
     if (!running()) return 0;
-    // Give the kernel time to hand over the last packets of the exchange before stopping.
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
     stop_ = true;
     thread_.join();
     std::uint64_t dropped = source_->dropped();

@@ -27,8 +27,12 @@ public:
     // syntax; empty for everything). nullptr and a message in `err` on failure: no permission
     // (with how to get it), no such interface, interface down, a filter that does not compile.
     // `program` names the executable the permission help tells the user to setcap.
+    // `immediate` hands each packet over as it comes (the viewer's live list); without it the
+    // kernel fills blocks of variable-length packets (TPACKET_V3), which holds far more
+    // packets in the same buffer: what a recorder that must not drop a burst wants.
     static std::unique_ptr<LiveSource> open(const std::string& iface, const std::string& bpf_filter, std::string& err,
-                                            const std::string& program = {});
+                                            const std::string& program = {}, bool immediate = true,
+                                            int buffer_bytes = 8 << 20);
     ~LiveSource();
     LiveSource(const LiveSource&) = delete;
     LiveSource& operator=(const LiveSource&) = delete;

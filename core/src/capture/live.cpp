@@ -42,7 +42,8 @@ std::string capture_permission_help(const std::string& iface, const std::string&
 }
 
 std::unique_ptr<LiveSource> LiveSource::open(const std::string& iface, const std::string& bpf_filter,
-                                             std::string& err, const std::string& program) {
+                                             std::string& err, const std::string& program, bool immediate,
+                                             int buffer_bytes) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* p = pcap_create(iface.c_str(), errbuf);
     if (!p) {
@@ -52,8 +53,11 @@ std::unique_ptr<LiveSource> LiveSource::open(const std::string& iface, const std
     pcap_set_snaplen(p, 262144);
     pcap_set_promisc(p, 0);
     pcap_set_timeout(p, 100);
-    pcap_set_immediate_mode(p, 1);  // hand each packet over at once
-    pcap_set_buffer_size(p, 8 << 20);
+    // Immediate mode makes libpcap use fixed-size ring slots of snaplen bytes each (TPACKET_V2):
+    // 8 MiB then holds only a few dozen packets. Without it, blocks of packets packed by their
+    // real size, handed over when full or after the 100 ms timeout.
+    pcap_set_immediate_mode(p, immediate ? 1 : 0);
+    pcap_set_buffer_size(p, buffer_bytes);
     pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
     int rc = pcap_activate(p);
     if (rc < 0) {
