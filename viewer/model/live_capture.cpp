@@ -8,14 +8,16 @@ namespace wirelab::viewer {
 
 LiveCapture::~LiveCapture() { stop(); }
 
-std::shared_ptr<CaptureData> LiveCapture::start(const std::string& iface, const Registry& reg, std::string& err) {
+std::shared_ptr<CaptureData> LiveCapture::start(const std::string& iface, const Registry& reg, std::string& err,
+                                                const std::string& capture_filter) {
     stop();
-    source_ = LiveSource::open(iface, "", err);
+    source_ = LiveSource::open(iface, capture_filter, err);
     if (!source_) return nullptr;
     iface_ = iface;
     auto arena = std::make_unique<ArenaBytes>();
     arena_ = arena.get();
-    data_ = std::make_shared<CaptureData>("live: " + iface, std::move(arena), reg, true);
+    data_ = std::make_shared<CaptureData>("live: " + iface + (capture_filter.empty() ? "" : " (" + capture_filter + ")"),
+                                          std::move(arena), reg, true);
     stop_.store(false);
     running_.store(true);
     thread_ = std::thread([this] { run(); });

@@ -26,7 +26,9 @@ public:
 
     // Opens `iface` and starts capturing into a new CaptureData (returned). nullptr and a
     // message in `err` on failure: no permission, no such interface, interface down.
-    std::shared_ptr<CaptureData> start(const std::string& iface, const Registry& reg, std::string& err);
+    // `capture_filter` (tcpdump syntax) keeps only matching packets.
+    std::shared_ptr<CaptureData> start(const std::string& iface, const Registry& reg, std::string& err,
+                                       const std::string& capture_filter = {});
     void stop();  // stops capturing; the packets stay
     bool running() const { return running_.load(); }
     const std::string& interface() const { return iface_; }

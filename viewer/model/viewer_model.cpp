@@ -109,10 +109,10 @@ bool ViewerModel::open_file(const std::string& path) {
     return true;
 }
 
-bool ViewerModel::start_live(const std::string& iface) {
+bool ViewerModel::start_live(const std::string& iface, const std::string& capture_filter) {
     close();
     std::string err;
-    data_ = live_.start(iface, decoder_.registry(), err);
+    data_ = live_.start(iface, decoder_.registry(), err, capture_filter);
     if (!data_) {
         add_message(UserMessage::Level::error, err);
         return false;

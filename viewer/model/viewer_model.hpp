@@ -62,7 +62,7 @@ public:
     // Opens a capture file and starts indexing it in the background. False (and a message)
     // if it cannot be opened at all; a damaged file opens with what could be read.
     bool open_file(const std::string& path);
-    bool start_live(const std::string& iface);
+    bool start_live(const std::string& iface, const std::string& capture_filter = {});
     void stop_live();
     bool live_running() const { return live_.running(); }
     bool save_capture(const std::string& path);  // pcapng

@@ -34,6 +34,8 @@ constexpr const char* kUsage =
     "  --field NAME         select the first field NAME of that packet (ip.ttl)\n"
     "  --panel NAME         list, tree, model, bytes, explain, follow, ladder or stats\n"
     "  --presentation       start in presentation mode (F5 toggles it)\n"
+    "  --live IFACE         capture live on IFACE (lo for the labs) instead of opening a file\n"
+    "  --capture-filter BPF with --live: only what matches (tcpdump syntax: \"tcp port 3000\")\n"
     "  --size WxH           window size (default 1400x900)\n"
     "  --screenshot FILE    render the window to a PNG once everything is ready, then exit\n"
     "  --export-svg FILE    with --panel ladder: also write the ladder diagram as SVG\n"
@@ -42,7 +44,7 @@ constexpr const char* kUsage =
     "Example: wirelab view captures/http_get_loopback.pcapng --select 4 --panel model\n";
 
 struct Options {
-    std::string file, filter, field, panel, screenshot, state_json, export_svg;
+    std::string file, filter, field, panel, screenshot, state_json, export_svg, live, capture_filter;
     long select = 0;
     int width = 1400, height = 900;
     bool presentation = false;
@@ -75,6 +77,10 @@ bool parse(int argc, char** argv, Options& o) {
             if (!value(o.export_svg)) return false;
         } else if (a == "--state-json") {
             if (!value(o.state_json)) return false;
+        } else if (a == "--live") {
+            if (!value(o.live)) return false;
+        } else if (a == "--capture-filter") {
+            if (!value(o.capture_filter)) return false;
         } else if (a == "--presentation") {
             o.presentation = true;
         } else if (a == "--select") {
@@ -216,7 +222,9 @@ int main(int argc, char** argv) {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
     glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
-    std::string title = opt.file.empty() ? std::string("wirelab") : "wirelab \xe2\x80\x94 " + opt.file;
+    std::string title = !opt.file.empty() ? "wirelab \xe2\x80\x94 " + opt.file
+                        : !opt.live.empty() ? "wirelab \xe2\x80\x94 live on " + opt.live
+                                            : std::string("wirelab");
     GLFWwindow* window = glfwCreateWindow(opt.width, opt.height, title.c_str(), nullptr, nullptr);
     if (!window) {
         std::fprintf(stderr, "wirelab view: cannot create an OpenGL 3.3 window (is Mesa installed? libgl1-mesa-dri)\n");
@@ -260,6 +268,7 @@ int main(int argc, char** argv) {
     // What the command line asks for. The headless path waits for each step; the window
     // applies them as the background work finishes.
     if (!opt.file.empty()) model.open_file(opt.file);
+    else if (!opt.live.empty()) model.start_live(opt.live, opt.capture_filter);
     if (!opt.filter.empty() && !model.apply_filter(opt.filter))
         std::fprintf(stderr, "wirelab view: filter: %s\n", model.filter_error() ? model.filter_error()->message.c_str() : "");
     if (headless) model.wait_idle(600);  // the whole file indexed and filtered
