@@ -600,7 +600,11 @@ int run_client(const PeerOptions& given) {
     auto client = std::make_shared<Endpoint>(std::move(*socket), true, "client", Settings{true, options.max_message, 0});
     bool clean = false;
     std::size_t sent = 0, received = 0, expected = 0;
-    client->hooks.closed = [&](bool c) { clean = c; };
+    asio::steady_timer give_up(ioc);  // --wait: replies that never come
+    client->hooks.closed = [&](bool c) {
+        clean = c;
+        give_up.cancel();
+    };
 
     std::weak_ptr<Endpoint> weak = client;
     auto replied = [&, weak] {
@@ -622,8 +626,9 @@ int run_client(const PeerOptions& given) {
                     expected += perform(*c, options.send[i]);
                     if (++sent == options.send.size()) {
                         if (received >= expected) c->close(ws::kNormal, "done");
-                        after(ioc.get_executor(), seconds(options.wait_s), [weak] {
-                            if (auto c = weak.lock()) c->close(ws::kNormal, "done waiting");
+                        give_up.expires_after(seconds(options.wait_s));
+                        give_up.async_wait([weak](boost::system::error_code ec) {
+                            if (auto c = weak.lock(); c && !ec) c->close(ws::kNormal, "done waiting");
                         });
                     }
                 });

@@ -113,6 +113,13 @@ Sent sent_by(const std::string& transcript, const std::string& who) {
     return s;
 }
 
+// The server's output once it contains `needle` (it logs asynchronously), or after 5 s.
+std::string output_with(labtest::ServerProcess& p, const std::string& needle) {
+    for (int i = 0; i < 250 && p.output().find(needle) == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return p.output();
+}
+
 std::vector<std::string> strings(std::initializer_list<const char*> l) { return {l.begin(), l.end()}; }
 
 // A TCP connection for hand-made bytes: what a broken client would send.
@@ -356,7 +363,7 @@ TEST_CASE("lab 04 echo-server against the npm ws client", "[lab][lab04][ws]") {
         CHECK(labtest::count_lines(r.out, c) == 1);
     CHECK(r.out.find("RESULT 14 passed, 0 failed") != std::string::npos);
     // The peer's close was answered with the same code, and SIGTERM ends the server with 0.
-    CHECK(server.output().find("peer closes with 1000") != std::string::npos);
+    CHECK(output_with(server, "peer closes").find("peer closes with 1000") != std::string::npos);
     CHECK(server.stop() == 0);
 }
 
@@ -388,7 +395,7 @@ TEST_CASE("lab 04 client against the npm ws server", "[lab][lab04][ws]") {
     CHECK(r.out.find("pong \"hi\"") != std::string::npos);
     CHECK(r.out.find("connection closed cleanly") != std::string::npos);
     // And the ws server (which rejects unmasked or malformed client frames) got all of it.
-    std::string log = peer.output();
+    std::string log = output_with(peer, "ws server close");
     CHECK(log.find("ws server got text 5 bytes: hello") != std::string::npos);
     CHECK(log.find("ws server got binary 70000 bytes") != std::string::npos);
     CHECK(log.find("ws server got text 3 bytes: abc") != std::string::npos);
@@ -409,7 +416,7 @@ TEST_CASE("headless Chromium talks to lab 04's server while it pushes, and to th
         CHECK(std::regex_search(r.out, std::regex("ok [0-9]+ messages sent while the server pushed [3-9]")));
         // The server saw a real browser: its handshake offered permessage-deflate, which the
         // lab declines, and every frame from it was masked.
-        std::string log = server.output();
+        std::string log = output_with(server, "connection closed");
         CHECK(log.find("Sec-WebSocket-Extensions: permessage-deflate") != std::string::npos);
         CHECK(log.find("HeadlessChrome") != std::string::npos);
         CHECK(log.find("Sec-WebSocket-Accept: ") != std::string::npos);
