@@ -54,9 +54,9 @@ std::string endpoint_text(const tcp::socket& s) {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, ServerState& state)
-        : socket_(std::move(socket)), state_(state), idle_timer_(socket_.get_executor()),
-          wait_timer_(socket_.get_executor()), number_(++state.accepted) {
+    Session(tcp::socket socket, std::shared_ptr<ServerState> state)
+        : socket_(std::move(socket)), owner_(std::move(state)), state_(*owner_), idle_timer_(socket_.get_executor()),
+          wait_timer_(socket_.get_executor()), number_(++state_.accepted) {
         ++state_.open;
     }
     ~Session() { --state_.open; }
@@ -297,6 +297,7 @@ private:
     }
 
     tcp::socket socket_;
+    std::shared_ptr<ServerState> owner_;
     ServerState& state_;
     asio::steady_timer idle_timer_;
     asio::steady_timer wait_timer_;
@@ -311,26 +312,26 @@ private:
 
 }  // namespace
 
-Server::Server(asio::io_context& io, ServerConfig config) : io_(io), acceptor_(io) { state_.config = std::move(config); }
+Server::Server(asio::io_context& io, ServerConfig config) : io_(io), acceptor_(io) { state_->config = std::move(config); }
 
 std::string Server::listen() {
     boost::system::error_code ec;
-    asio::ip::address address = asio::ip::make_address(state_.config.bind, ec);
-    if (ec) return "--bind " + state_.config.bind + " is not an IP address";
-    if (state_.config.port < 0 || state_.config.port > 65535) return "--port must be 0..65535";
-    tcp::endpoint at(address, static_cast<unsigned short>(state_.config.port));
+    asio::ip::address address = asio::ip::make_address(state_->config.bind, ec);
+    if (ec) return "--bind " + state_->config.bind + " is not an IP address";
+    if (state_->config.port < 0 || state_->config.port > 65535) return "--port must be 0..65535";
+    tcp::endpoint at(address, static_cast<unsigned short>(state_->config.port));
     // socket(), setsockopt(SO_REUSEADDR), bind(), listen(): the same four calls as lab 01.
     // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT.
     acceptor_.open(at.protocol(), ec);
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor_.bind(at, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return "cannot listen on " + state_.config.bind + ":" + std::to_string(state_.config.port) + ": " +
+    if (ec) return "cannot listen on " + state_->config.bind + ":" + std::to_string(state_->config.port) + ": " +
                    ec.message() + (ec == asio::error::address_in_use ? " (try --port 0 for a free port)" : "");
     port_ = acceptor_.local_endpoint().port();
     say("server", "listening on %s:%u (at most %zu connections, %zu-byte heads, %zu-byte messages, %d s idle)",
-        state_.config.bind.c_str(), port_, state_.config.max_connections, state_.config.max_head,
-        state_.config.max_body, state_.config.idle_timeout_s);
+        state_->config.bind.c_str(), port_, state_->config.max_connections, state_->config.max_head,
+        state_->config.max_body, state_->config.idle_timeout_s);
     do_accept();
     return {};
 }

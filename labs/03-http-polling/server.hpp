@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "chat_log.hpp"
@@ -49,7 +50,9 @@ private:
 
     asio::io_context& io_;
     asio::ip::tcp::acceptor acceptor_;
-    ServerState state_;
+    // Shared with the sessions: one may outlive the Server object while the io_context
+    // destroys its pending handlers.
+    std::shared_ptr<ServerState> state_ = std::make_shared<ServerState>();
     unsigned short port_ = 0;
 };
 
