@@ -137,6 +137,7 @@ private:
         std::string reply = upgrade_response(check);
         out_.insert(out_.end(), reply.begin(), reply.end());
         consume(head);
+        request_ = {};  // its views pointed into the bytes just consumed
         state_ = State::open;
         arm(idle_period());
         // A client may send its first frames right behind the request, in the same read.
