@@ -339,7 +339,7 @@ TEST_CASE("lab 03 server: bad requests are answered 400, 413, 431, 404, 405, 503
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lab 03 --help prints usage and an example; bad options exit 2", "[lab][lab03]") {
+TEST_CASE("lab 03 --help prints usage and an example, bad options exit 2", "[lab][lab03]") {
     labtest::Run r = labtest::run(labtest::lab(3) + " --help");
     CHECK(r.status == 0);
     CHECK(r.out.find("Usage: wirelab lab 03 server|short-client|long-client|send|demo") != std::string::npos);
