@@ -79,9 +79,12 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
             std::string dir = cfg.bundle.substr(0, cfg.bundle.rfind('/'));
             sioserver::Response r = sioserver::static_file(dir, "/socket.io.js");
             if (r.status == 404) r.body = "the socket.io client bundle is not installed (run ./wirelab to set it up)\n";
+            r.head = req.method == "HEAD";
             return conn->respond(std::move(r));
         }
-        conn->respond(sioserver::static_file(cfg.web, req.path));
+        sioserver::Response r = sioserver::static_file(cfg.web, req.path);
+        r.head = req.method == "HEAD";
+        conn->respond(std::move(r));
     };
     sioserver::Engine engine(io, cfg.engine, *handler, other);
     sio.set_engine(&engine);

@@ -86,7 +86,8 @@ private:
             if (s->recovered) ++c.recovered;
             say("server", "%s is back (socket %s%s)", name.c_str(), s->id.c_str(),
                 s->recovered ? (", recovered: " + std::to_string(s->replayed) + " missed ticks replayed").c_str()
-                             : ", a new socket: what it missed is gone");
+                             : cfg_.fix == Fix::ack ? ", a new socket: the server sends again every tick it has not acknowledged"
+                                                    : ", a new socket: what it missed is gone");
             if (cfg_.fix == Fix::ack) resend(c);  // every tick it has not acknowledged, again
         }
         if (!started_ && static_cast<int>(clients_.size()) == cfg_.clients) start();

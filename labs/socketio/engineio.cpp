@@ -1,6 +1,9 @@
 // The Engine.IO v4 server (see engineio.hpp).
 #include "engineio.hpp"
 
+#include <openssl/rand.h>
+#include <stdexcept>
+
 namespace sioserver {
 
 namespace {
@@ -17,10 +20,14 @@ void attach(const std::shared_ptr<Connection>& conn, const std::shared_ptr<Sessi
 
 }  // namespace
 
-std::string random_id(std::mt19937_64& rng) {
+std::string random_id(std::mt19937_64&) {
+    // Session ids and recovery pids are credentials (a pid takes a session back): they come
+    // from the operating system's cryptographic generator, not from a predictable one.
     static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char bytes[20];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no randomness from the system");
     std::string id;
-    for (int i = 0; i < 20; ++i) id.push_back(kAlphabet[rng() & 63]);
+    for (unsigned char b : bytes) id.push_back(kAlphabet[b & 63]);
     return id;
 }
 

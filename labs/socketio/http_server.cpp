@@ -2,7 +2,6 @@
 #include "http_server.hpp"
 
 #include <array>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -51,7 +50,7 @@ std::string serialize(const Response& r, bool keep_alive) {
         out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
     }
     out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    if (r.status != 204) out += r.body;
+    if (r.status != 204 && !r.head) out += r.body;
     return out;
 }
 

@@ -34,6 +34,7 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
     std::string content_type = "text/plain; charset=UTF-8";
+    bool head = false;  // the answer to HEAD: the headers of a GET, no body (RFC 9110 section 9.3.2)
 };
 
 struct Limits {

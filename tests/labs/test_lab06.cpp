@@ -137,6 +137,11 @@ TEST_CASE("lab 06 serves files only from its web folder", "[lab][lab06]") {
         return raw_request(server.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     };
     CHECK(get("/").find("<p>chat</p>") != std::string::npos);
+    // HEAD: the same headers, no body.
+    std::string head = raw_request(server.port(), "HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(head.find("Content-Length: 11\r\n") != std::string::npos);
+    CHECK(head.find("<p>chat</p>") == std::string::npos);
     for (const char* bad : {"/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/link.txt",
                             "/..%2f..%2f..%2fetc%2fpasswd", "//etc/passwd", "/web/../../secret.txt"}) {
         INFO(bad);
