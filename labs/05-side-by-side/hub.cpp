@@ -82,6 +82,13 @@ protected:
         if (queue_.size() == 1) do_write();
     }
 
+    // One read at a time; each kind of session says in on_read what the bytes mean.
+    void do_read() {
+        socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                                  std::size_t n) { self->on_read(ec, n); });
+    }
+    virtual void on_read(boost::system::error_code ec, std::size_t n) = 0;
+
     void do_write() {
         asio::async_write(socket_, asio::buffer(queue_.front()),
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
@@ -158,13 +165,7 @@ public:
     }
 
 private:
-    void do_read() {
-        socket_.async_read_some(asio::buffer(chunk_),
-                                [self = shared_from_this(), this](boost::system::error_code ec, std::size_t n) {
-                                    on_read(ec, n);
-                                });
-    }
-    void on_read(boost::system::error_code ec, std::size_t n) {
+    void on_read(boost::system::error_code ec, std::size_t n) override {
         if (ec) return fail(ec, "read");
         say(who(), "the receiver sent %zu bytes; nothing is expected on this port, ignoring them", n);
         do_read();
@@ -212,40 +213,41 @@ private:
         process();
     }
 
-    void do_read() {
-        socket_.async_read_some(asio::buffer(chunk_),
-                                [self = shared_from_this(), this](boost::system::error_code ec, std::size_t n) {
-                                    on_read(ec, n);
-                                });
-    }
-
-    void on_read(boost::system::error_code ec, std::size_t n) {
+    void on_read(boost::system::error_code ec, std::size_t n) override {
         if (ec) return fail(ec, "read");
         in_.append(chunk_.data(), n);
         if (websocket_) return process_frames();
         process();
     }
 
-    void process() {
-        http::Message m;
+    http::Limits head_limits() const {
         http::Limits limits;
         limits.max_head = state_.config.max_head;
-        http::Result r = http::parse_head(in_, m, limits);
-        if (r.status == http::Status::error) return refuse(r.http_status, r.error);
-        if (r.status == http::Status::incomplete) return do_read();
-        std::uint64_t length = 0;
-        std::string error;
-        http::body_kind(m, m.method, length, error);
-        if (!error.empty()) return refuse(400, error);
-        // Receivers only ever GET; a body is something this hub will not read.
-        if (length > 0 || m.header("Transfer-Encoding")) return refuse(400, "this hub takes no request bodies");
+        return limits;
+    }
+
+    void process() {
+        http::Message m;
+        http::Result r = http::parse_head(in_, m, head_limits());
+        switch (r.status) {
+            case http::Status::incomplete: return do_read();
+            case http::Status::error: return refuse(r.http_status, r.error);
+            case http::Status::complete: break;
+        }
         idle_timer_.cancel();
         // Take the request out of the buffer before answering it: what follows in in_ is the
         // next request, or after an Upgrade the first WebSocket frames. The views in `m` move
         // with it (parsing the head again is cheap next to a system call).
         request_.assign(in_, 0, m.head_length);
         in_.erase(0, m.head_length);
-        http::parse_head(request_, m, limits);
+        http::parse_head(request_, m, head_limits());
+        // Receivers only ever GET. A request that announces a body is refused, since the hub
+        // would have to read (and bound) it to find where the next request starts.
+        std::uint64_t body_length = 0;
+        std::string problem;
+        http::body_kind(m, m.method, body_length, problem);
+        if (!problem.empty()) return refuse(400, problem);
+        if (body_length > 0 || m.header("Transfer-Encoding")) return refuse(400, "this hub takes no request bodies");
         std::string target(m.uri);
         bool keep = m.version == "HTTP/1.1" && !m.header_has_token("Connection", "close");
         if (m.version != "HTTP/1.1" && m.version != "HTTP/1.0") return refuse(505, "this hub speaks HTTP/1.1");
@@ -475,6 +477,10 @@ void Hub::on_accept(std::size_t which, boost::system::error_code ec, tcp::socket
     // Nagle would hold a small message until the previous one is acknowledged (lab 01); a hub
     // that pushes one small message at a time wants each on the wire at once.
     socket.set_option(tcp::no_delay(true), ec);
+    // A small send buffer makes a receiver that stops reading show up in the hub's queue
+    // within seconds instead of after megabytes (the kernel's autotuning allows up to 4 MiB).
+    if (state_.config.send_buffer > 0)
+        socket.set_option(asio::socket_base::send_buffer_size(state_.config.send_buffer), ec);
     std::shared_ptr<Connection> c;
     if (kind == Transport::tcp) {
         c = std::make_shared<FanoutSession>(std::move(socket), state_);

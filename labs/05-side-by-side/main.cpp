@@ -31,6 +31,7 @@ struct Settings {
     int poll_ms = 100;
     int wait_s = 10;
     int max_connections = 64;
+    int max_queued = 1024;
     std::string capture, markdown_file, svg_file;
     bool view = false;
 };
@@ -280,6 +281,8 @@ int main(int argc, char** argv) {
     opts.add("--host", &s.host, "receive: the hub's address");
     opts.add("--transport", &s.transport, "receive: tcp, udp, short, long or ws");
     opts.add("--max-connections", &s.max_connections, "hub: TCP connections at once");
+    opts.add("--max-queued", &s.max_queued, "hub: messages waiting for one receiver that does not read; more drops it");
+    opts.add("--sndbuf", &s.hub.send_buffer, "hub: SO_SNDBUF of each TCP connection in bytes (0: the kernel's)");
     opts.add("--idle-s", &s.hub.idle_timeout_s, "hub: seconds an HTTP connection may wait between requests");
     opts.add("--capture", &s.capture, "record the hub's five ports to this pcapng file");
     opts.add("--markdown", &s.markdown_file, "demo: write the table as Markdown to this file");
@@ -300,7 +303,9 @@ int main(int argc, char** argv) {
     if (!(s.rate >= 0.1 && s.rate <= 1000)) return bad("--rate wants 0.1 to 1000 messages a second");
     if (s.poll_ms < 10 || s.poll_ms > 10000) return bad("--poll-ms wants 10 to 10000");
     if (s.wait_s < 1 || s.wait_s > 60) return bad("--wait wants 1 to 60 seconds");
-    if (s.max_connections < 1 || s.hub.idle_timeout_s < 1) return bad("--max-connections and --idle-s want >= 1");
+    if (s.max_connections < 1 || s.hub.idle_timeout_s < 1 || s.max_queued < 1)
+        return bad("--max-connections, --max-queued and --idle-s want >= 1");
+    if (s.hub.send_buffer < 0 || s.hub.send_buffer > (64 << 20)) return bad("--sndbuf wants 0 to 64 MiB");
     if (s.port < 0 || s.port > 65535 - 4) return bad("--port wants 0 to 65531");
     if (!lab05::parse_transport(s.transport, kind)) return bad("--transport wants tcp, udp, short, long or ws");
     if (mode == "receive" && s.port == 0) return bad("receive needs the hub's port: --port N (the hub prints it)");
@@ -308,6 +313,7 @@ int main(int argc, char** argv) {
     if (mode != "demo" && (!s.markdown_file.empty() || !s.svg_file.empty()))
         return bad("--markdown and --svg are written by the demo");
     s.hub.max_connections = static_cast<std::size_t>(s.max_connections);
+    s.hub.max_queued = static_cast<std::size_t>(s.max_queued);
     s.hub.max_wait_s = 60;
     for (lab05::Transport t : lab05::kTransports)
         s.hub.ports[lab05::index_of(t)] = s.port == 0 ? 0 : s.port + static_cast<int>(lab05::index_of(t));

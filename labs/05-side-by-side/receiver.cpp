@@ -253,15 +253,21 @@ private:
         return {};
     }
 
-    // One answer: the head with core's parser, then Content-Length bytes of messages.
-    std::string read_answer() {
-        http::Message m;
-        while (true) {
-            http::Result r = http::parse_head(in_, m);
-            if (r.status == http::Status::error) return "bad answer: " + r.error;
-            if (r.status == http::Status::complete) break;
+    // Reads until in_ starts with a whole response head, and parses it with core's parser.
+    // The views in `m` point into in_.
+    std::string read_head(http::Message& m) {
+        for (http::Result r = http::parse_head(in_, m); r.status != http::Status::complete;
+             r = http::parse_head(in_, m)) {
+            if (r.status == http::Status::error) return "bad HTTP answer: " + r.error;
             if (std::string err = fill(in_.size() + 1); !err.empty()) return err;
         }
+        return {};
+    }
+
+    // One answer: the head, then Content-Length bytes of messages.
+    std::string read_answer() {
+        http::Message m;
+        if (std::string err = read_head(m); !err.empty()) return err;
         std::uint64_t length = 0;
         std::string error;
         http::BodyKind kind = http::body_kind(m, "GET", length, error);
@@ -301,12 +307,7 @@ private:
                               "\r\nSec-WebSocket-Version: 13\r\n\r\n";
         if (std::string err = send(request); !err.empty()) return err;
         http::Message m;
-        while (true) {
-            http::Result r = http::parse_head(in_, m);
-            if (r.status == http::Status::error) return "bad handshake answer: " + r.error;
-            if (r.status == http::Status::complete) break;
-            if (std::string err = fill(in_.size() + 1); !err.empty()) return err;
-        }
+        if (std::string err = read_head(m); !err.empty()) return err;
         if (m.status != 101 || m.header("Sec-WebSocket-Accept") != std::optional<std::string_view>(ws::accept_key(key)))
             return "the hub did not switch to WebSocket (status " + std::to_string(m.status) + ")";
         in_.erase(0, m.head_length);  // what follows may already be the first frames

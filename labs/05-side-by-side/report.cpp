@@ -59,6 +59,20 @@ std::string away_story(const Row& r, const Run& run) {
     return s;
 }
 
+// The wire columns of a row, as text ("-" without a capture).
+struct WireCells {
+    std::string bytes = "-", packets = "-", app = "-", conns = "-";
+};
+WireCells wire_cells(const Row& r, const Run& run) {
+    WireCells c;
+    if (!run.have_wire) return c;
+    c.bytes = per_message(r.wire.bytes, r.delivered, "%.1f");
+    c.packets = per_message(r.wire.frames, r.delivered, "%.2f");
+    c.app = per_message(r.wire.app_bytes, r.delivered, "%.1f");
+    c.conns = std::to_string(r.wire.connections);
+    return c;
+}
+
 std::string xml_escape(std::string_view s) {
     std::string out;
     for (char c : s) {
@@ -175,17 +189,11 @@ void print_table(const Run& run) {
                 "delivered", "missing", "dup", "reorder", "p50_ms", "p99_ms", "B/msg", "pkt/msg", "app_B/msg", "conns",
                 "missed", "late", "dup");
     for (const Row& r : run.rows) {
-        std::string bytes = "-", packets = "-", app = "-", conns = "-";
-        if (run.have_wire) {
-            bytes = per_message(r.wire.bytes, r.delivered, "%.1f");
-            packets = per_message(r.wire.frames, r.delivered, "%.2f");
-            app = per_message(r.wire.app_bytes, r.delivered, "%.1f");
-            conns = std::to_string(r.wire.connections);
-        }
+        WireCells w = wire_cells(r, run);
         std::printf("  %-6s %5u %3d %9llu %7llu %4llu %7llu %8.3f %8.3f %7s %7s %9s %5s | %6llu %4llu %3llu\n",
                     std::string(transport_name(r.kind)).c_str(), r.port, r.receivers, ull(r.delivered), ull(r.missing),
-                    ull(r.duplicates), ull(r.reordered), r.p50_ms, r.p99_ms, bytes.c_str(), packets.c_str(),
-                    app.c_str(), conns.c_str(), ull(r.away_missed), ull(r.away_late), ull(r.away_dup));
+                    ull(r.duplicates), ull(r.reordered), r.p50_ms, r.p99_ms, w.bytes.c_str(), w.packets.c_str(),
+                    w.app.c_str(), w.conns.c_str(), ull(r.away_missed), ull(r.away_late), ull(r.away_dup));
     }
     if (!run.have_wire) std::printf("  (no wire columns: %s)\n", run.wire_note.c_str());
     std::printf("\nWhen one receiver was away:\n");
@@ -208,17 +216,11 @@ std::string markdown(const Run& run) {
           "per message | packets per message | bytes above TCP/UDP per message | connections |\n";
     md += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const Row& r : run.rows) {
-        std::string bytes = "-", packets = "-", app = "-", conns = "-";
-        if (run.have_wire) {
-            bytes = per_message(r.wire.bytes, r.delivered, "%.1f");
-            packets = per_message(r.wire.frames, r.delivered, "%.2f");
-            app = per_message(r.wire.app_bytes, r.delivered, "%.1f");
-            conns = std::to_string(r.wire.connections);
-        }
+        WireCells w = wire_cells(r, run);
         std::snprintf(buf, sizeof buf, "| %s | %llu | %llu | %llu | %llu | %.3f | %.3f | %s | %s | %s | %s |\n",
                       std::string(transport_label(r.kind)).c_str(), ull(r.delivered), ull(r.missing),
-                      ull(r.duplicates), ull(r.reordered), r.p50_ms, r.p99_ms, bytes.c_str(), packets.c_str(),
-                      app.c_str(), conns.c_str());
+                      ull(r.duplicates), ull(r.reordered), r.p50_ms, r.p99_ms, w.bytes.c_str(), w.packets.c_str(),
+                      w.app.c_str(), w.conns.c_str());
         md += buf;
     }
     md += "\nMissing, dup and reordered count the receivers that stayed connected; latency is theirs too, from "
