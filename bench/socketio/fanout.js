@@ -26,7 +26,8 @@
 //
 // --idle N: connects N clients and leaves them idle; prints the server's VmRSS (from
 // /proc/PID/status) before the first and 3 s after the last connected, and the growth per
-// connection. Use it on a freshly started server.
+// connection. Use it on a freshly started server. These clients speak the protocol with the
+// `ws` package instead of socket.io-client (see idleOne below for why).
 'use strict';
 
 const path = require('path');
@@ -36,6 +37,7 @@ const { fork } = require('child_process');
 
 const peers = path.resolve(__dirname, '../../tests/peers/node_modules');
 const { io } = require(path.join(peers, 'socket.io-client'));
+const WebSocket = require(path.join(peers, 'ws'));
 
 function nowUs() {
   const [s, ns] = process.hrtime();
@@ -53,13 +55,34 @@ function connectOne(url, onChat) {
   });
 }
 
+// An idle client for the memory measurement: the same Engine.IO v4 / Socket.IO v5 handshake
+// on the wire as socket.io-client's (WebSocket OPEN, then CONNECT to "/"), and a pong for each
+// ping, but without decoding what else comes. Both chat servers send every client the list of
+// nicknames on every connect, so the k-th client makes the server send k lists of k names:
+// 1,000 clients of socket.io-client spent minutes parsing 4 GB of lists, which measured the
+// clients, not the server.
+function idleOne(url) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket', { perMessageDeflate: false });
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data) => {
+      const type = data[0];
+      if (type === 0x30 /* "0" open */) ws.send('40');
+      else if (type === 0x32 /* "2" ping */) ws.send('3');
+      else if (type === 0x34 /* "4" message */ && data.length >= 2 && data[1] === 0x30 /* "0" CONNECT */) resolve(ws);
+      else if (type === 0x34 && data.length >= 2 && data[1] === 0x34 /* CONNECT_ERROR */) reject(new Error('CONNECT_ERROR'));
+    });
+    ws.on('error', (err) => reject(err));
+  });
+}
+
 // Opens `count` clients, `batch` handshakes at a time (a thousand at once would only measure
 // the listen backlog).
 async function connectMany(url, count, makeHandler, batch = 50) {
   const sockets = [];
   for (let i = 0; i < count; i += batch) {
     const part = [];
-    for (let j = i; j < Math.min(count, i + batch); j++) part.push(connectOne(url, makeHandler ? makeHandler(j) : null));
+    for (let j = i; j < Math.min(count, i + batch); j++) part.push(makeHandler ? connectOne(url, makeHandler(j)) : idleOne(url));
     sockets.push(...(await Promise.all(part)));
   }
   return sockets;
