@@ -240,7 +240,7 @@ std::string markdown(const Run& run) {
 
 // Two panels of horizontal bars, drawn by hand: bytes on the wire per message, and p99 latency.
 std::string svg_chart(const Run& run) {
-    constexpr int kWidth = 640, kLabel = 190, kBar = 18, kGap = 8, kPanelTop = 40, kBarMax = 360;
+    constexpr int kWidth = 660, kLabel = 210, kBar = 18, kGap = 8, kPanelTop = 40, kBarMax = 360;
     const int panel_height = static_cast<int>(run.rows.size()) * (kBar + kGap) + 30;
     const int height = kPanelTop + 2 * panel_height + 20;
     std::string s;
