@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
     opts.add("--receivers", &s.receivers, "demo: receivers of each kind (1-20)");
     opts.add("--messages", &s.messages, "messages to publish (hub: 0 for ever); receive: stop after this many");
     opts.add("--rate", &s.rate, "messages a second (0.1-1000)");
-    opts.add("--away", &s.away, "demo: messages receiver 1 of each kind misses while away (default a fifth)");
+    opts.add("--away", &s.away, "demo: messages receiver 1 of each kind misses while away (-1: a fifth of --messages)");
     opts.add("--poll-ms", &s.poll_ms, "short polling: time between requests (10-10000)");
     opts.add("--wait", &s.wait_s, "long polling: seconds the hub may hold a request (1-60)");
     opts.add("--port", &s.port, "hub: first of five ports in a row, tcp udp short long ws (0: free ones); "
