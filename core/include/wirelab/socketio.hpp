@@ -39,6 +39,10 @@ namespace json {
 enum class Type : std::uint8_t { null, boolean, number, string, array, object, binary };
 
 struct Value {
+    // Declared so that Value is not an aggregate: clang 14 with libstdc++ 12 (the fuzz build)
+    // checks aggregate initialisation of `members` while std::pair<std::string, Value> is still
+    // incomplete and rejects this header; g++ does not mind either way.
+    Value() = default;
     Type type = Type::null;
     bool boolean = false;
     double number = 0;
