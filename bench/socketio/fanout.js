@@ -8,6 +8,7 @@
 //
 //   node bench/socketio/fanout.js --url http://127.0.0.1:PORT [--clients 200] [--messages 20000]
 //        [--window 100] [--window-by delivered|ack] [--workers 2] [--server-pid PID]
+//        [--timeout 600]   (seconds before a run that has not ended counts as failed)
 //   node bench/socketio/fanout.js --url ... --idle 1000 --server-pid PID [--workers 2]
 //
 // In flight (--window-by delivered, the default): a message counts until every client has
@@ -102,9 +103,11 @@ function worker() {
   let flushing = false;
   let cpu0 = null;
 
+  // The parent gone (it finished, or gave up): nothing left to report to.
+  process.on('disconnect', () => process.exit(0));
   const flush = () => {
     flushing = false;
-    if (done.length) process.send({ ev: 'done', seqs: done });
+    if (done.length && process.connected) process.send({ ev: 'done', seqs: done });
     done = [];
   };
 
@@ -147,7 +150,8 @@ function worker() {
 // ---- the main process: the sender, the window, the result --------------------------------
 
 function parseArgs() {
-  const a = { url: '', clients: 200, messages: 20000, window: 100, windowBy: 'delivered', workers: 2, serverPid: 0, idle: 0 };
+  const a = { url: '', clients: 200, messages: 20000, window: 100, windowBy: 'delivered', workers: 2, serverPid: 0, idle: 0,
+    timeout: 600 };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i], v = argv[i + 1];
@@ -159,8 +163,11 @@ function parseArgs() {
     else if (k === '--workers') a.workers = Number(v);
     else if (k === '--server-pid') a.serverPid = Number(v);
     else if (k === '--idle') a.idle = Number(v);
+    else if (k === '--timeout') a.timeout = Number(v);
     else if (k === '-h' || k === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 30).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+      const end = lines.findIndex((l) => !l.startsWith('//'));
+      console.log(lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else { console.error(`fanout.js: unknown option ${k} (try --help)`); process.exit(1); }
     i++;
@@ -297,9 +304,9 @@ async function fanout(a) {
   t0 = nowUs();
   pump();
   const timeout = setTimeout(() => {
-    console.error(`fanout.js: no end after 120 s (${complete} of ${M} messages complete)`);
+    console.error(`fanout.js: no end after ${a.timeout} s (${complete} of ${M} messages complete)`);
     process.exit(3);
-  }, 120000);
+  }, a.timeout * 1000);
   await finished;
   clearTimeout(timeout);
   const elapsed = (tEnd - t0) / 1e6;
