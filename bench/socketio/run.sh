@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --window-by) window_by="$2"; shift ;;
     --workers) workers="$2"; shift ;;
     --idle) idle="$2"; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "socketio/run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
