@@ -242,7 +242,7 @@ TEST_CASE("an HTTP request split over three segments decodes in the frame that c
     CHECK(s.get(7, "http.request_in") == "6");
 }
 
-TEST_CASE("out-of-order segments wait for the gap; retransmissions are not decoded twice",
+TEST_CASE("out-of-order segments wait for the gap, retransmissions are not decoded twice",
           "[core][tcp][reassembly]") {
     Session s;
     s.add(test::tcp_frame({1, 2, 40001, 8000, 100, 0, 0x02, ""}));

@@ -83,7 +83,7 @@ void check_demo(const std::string& api, const std::string& framing, const std::v
 
 }  // namespace
 
-TEST_CASE("lab 01 POSIX demo: three writes, one read; the handshake, half-close, FIN and RST on the wire",
+TEST_CASE("lab 01 POSIX demo: three writes, one read, the handshake, half-close, FIN and RST on the wire",
           "[lab][lab01]") {
     check_demo("posix", "newline", {4, 4, 6}, 14);
 }

@@ -260,7 +260,7 @@ TEST_CASE("lab 02 receiver: datagrams that are not the lab's are reported and th
           std::string::npos);
 }
 
-TEST_CASE("lab 02 --help prints usage and an example; bad options are refused", "[lab][lab02]") {
+TEST_CASE("lab 02 --help prints usage and an example, bad options are refused", "[lab][lab02]") {
     labtest::Run help = labtest::run(labtest::lab(2) + " --help");
     CHECK(help.status == 0);
     CHECK(help.out.find("Usage: wirelab lab 2 receiver|sender|demo|fragments") != std::string::npos);

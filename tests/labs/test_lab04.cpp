@@ -234,7 +234,7 @@ int close_code_for(int port, const std::vector<std::uint8_t>& bytes_sent, bool* 
 
 }  // namespace
 
-TEST_CASE("lab 04 --help prints usage and an example; bad options are refused", "[lab][lab04]") {
+TEST_CASE("lab 04 --help prints usage and an example, bad options are refused", "[lab][lab04]") {
     labtest::Run r = labtest::run("'" + labtest::lab(4) + "' --help");
     CHECK(r.status == 0);
     CHECK(r.out.find("Usage: wirelab lab 4 demo|server|client|echo-server") != std::string::npos);

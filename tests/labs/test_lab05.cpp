@@ -209,7 +209,7 @@ TEST_CASE("lab 05 demo: five transports side by side, measured from their captur
     CHECK(labtest::tshark_problems(cap).empty());
 }
 
-TEST_CASE("lab 05 hub and receive run as two programs; bad requests get an HTTP answer", "[lab][lab05]") {
+TEST_CASE("lab 05 hub and receive run as two programs, bad requests get an HTTP answer", "[lab][lab05]") {
     labtest::Server hub(labtest::lab(5) + " hub --port 0 --messages 0 --rate 50");
     // The hub prints its five ports in the table's order: tcp udp short long ws.
     std::map<std::string, int> ports;

@@ -40,7 +40,7 @@ TEST_CASE("lab 07 demo without a fix: the cut client misses exactly the ticks se
     CHECK(r.out.find("add up to 40 ticks for every client: yes") != std::string::npos);
 }
 
-TEST_CASE("lab 07 demo with connection state recovery: the same cut, nothing missed; the capture shows the offsets",
+TEST_CASE("lab 07 demo with connection state recovery: the same cut, nothing missed, the capture shows the offsets",
           "[lab][lab07]") {
     std::string dir = labtest::temp_dir("lab07");
     std::string cap = dir + "/lab07.pcapng";
@@ -70,7 +70,7 @@ TEST_CASE("lab 07 demo with connection state recovery: the same cut, nothing mis
     std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("lab 07 chaos without recovery: 50 clients cut at random during 5,000 broadcasts; the loss is counted",
+TEST_CASE("lab 07 chaos without recovery: 50 clients cut at random during 5,000 broadcasts, the loss is counted",
           "[lab][lab07][chaos]") {
     labtest::Run r = labtest::run(labtest::lab(7) + " chaos --fix none", 120);
     INFO(r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0));
