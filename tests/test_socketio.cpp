@@ -86,7 +86,7 @@ TEST_CASE("JSON reads every value type and writes it back as JSON.stringify does
     CHECK(parse_ok(R"({"k":1,"k":2})").find("k")->number == 2);
 }
 
-TEST_CASE("JSON strings: escapes, \\u sequences and surrogate pairs", "[codec][json]") {
+TEST_CASE("JSON strings: escapes, uXXXX escape sequences and surrogate pairs", "[codec][json]") {
     CHECK(parse_ok(R"("a\"b\\c\/d\b\f\n\r\t")").text == "a\"b\\c/d\b\f\n\r\t");
     CHECK(parse_ok(R"("\u0041\u00e9\u20ac")").text == "A\xc3\xa9\xe2\x82\xac");          // A, e acute, euro
     CHECK(parse_ok(R"("\ud83d\ude00")").text == "\xf0\x9f\x98\x80");                     // U+1F600 from a pair
