@@ -98,7 +98,7 @@ stop_server() {  # pid
 }
 server_cmd() {  # name -> the command words in the array cmd
   case "$1" in
-    lab06) cmd=("$lab06" server --port 0) ;;
+    lab06) cmd=("$lab06" server --port 0 --quiet) ;;  # no line per message, as the Node.js server prints none
     node) cmd=(node "$here/node_server.js" --port 0) ;;
   esac
 }

@@ -45,6 +45,7 @@ struct Config {
                 bundle = std::string(WIRELAB_REPO_DIR) + "/tests/peers/node_modules/socket.io-client/dist/socket.io.js",
                 transports = "polling,websocket", capture;
     int port = 3000, max_connections = 10000;
+    bool quiet = false;
     bool recovery = false;
     int max_disconnection_ms = 120000;
     sioserver::EngineOptions engine;
@@ -104,6 +105,7 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
         cfg.engine.ping_timeout_ms, cfg.engine.max_payload,
         cfg.test_mode.empty() ? "" : (", test mode " + cfg.test_mode).c_str());
     if (cfg.test_mode.empty()) say("server", "chat page: http://%s:%d/", cfg.bind.c_str(), listener.port());
+    if (cfg.quiet) lab::Narrator::get().quiet(true);  // after the "listening on" line
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
@@ -170,6 +172,8 @@ int main(int argc, char** argv) {
     opts.add("--client-bundle", &cfg.bundle, "socket.io.js served at /socket.io/socket.io.js");
     opts.add("--capture", &cfg.capture, "record the lab's traffic to this pcapng file");
     opts.flag("--view", &view, "open the capture in the viewer afterwards");
+    bool quiet = false;
+    opts.flag("--quiet", &quiet, "no line per connection and chat message (for benchmarks)");
     if (!opts.parse(argc, argv)) return opts.exit_code();
     if (cfg.test_mode != "" && cfg.test_mode != "socketio" && cfg.test_mode != "engineio") {
         std::fprintf(stderr, "wirelab lab 6: --test-mode is socketio or engineio, not '%s'\n", cfg.test_mode.c_str());
@@ -185,6 +189,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     cfg.engine.max_payload = static_cast<std::size_t>(max_payload);
+    cfg.quiet = quiet;
     std::signal(SIGPIPE, SIG_IGN);
     if (opts.mode() == "demo") return demo(cfg, view);
     lab::warn_if_not_loopback(cfg.bind);

@@ -151,6 +151,8 @@ class SocketServer : public EngineHandler {
 public:
     SocketServer();
     void set_engine(Engine* engine) { engine_ = engine; }
+    // The io_context the server runs on (for the application's timers), once it has an engine.
+    boost::asio::io_context* io_context() { return engine_ ? &engine_->io() : nullptr; }
     void set_recovery(RecoveryOptions r) { recovery_ = r; }
     // Replaces the in-memory adapter (lab 08: Redis).
     void set_adapter(std::unique_ptr<Adapter> a);

@@ -18,6 +18,17 @@ std::string node(const std::string& script, int port, const std::string& mode = 
            (mode.empty() ? "" : " " + mode);
 }
 
+// Starts the server with `server_args`, runs the JavaScript suite in `mode` against it, and
+// checks that exactly `cases` cases ran and all passed.
+void run_suite(const std::string& server_args, const std::string& mode, int cases) {
+    labtest::Server server(labtest::lab(6) + " server --port 0" + server_args);
+    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), mode), 90);
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(labtest::count_lines(r.out, "ok - ") == cases);
+    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+}
+
 // Sends one raw HTTP request and returns everything the server answered.
 std::string raw_request(int port, const std::string& request) {
     int fd = labtest::connect_local(port);
@@ -69,30 +80,15 @@ TEST_CASE("lab 06 demo: three official clients chat over polling, WebSocket and 
 
 TEST_CASE("lab 06 --test-mode socketio with socket.io-client: transports, auth, binary, acks, namespaces, ping timeout",
           "[lab][lab06]") {
-    labtest::Server server(labtest::lab(6) + " server --port 0 --test-mode socketio --ping-interval 300 --ping-timeout 200");
-    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "socketio"), 90);
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(labtest::count_lines(r.out, "ok - ") == 13);
-    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+    run_suite(" --test-mode socketio --ping-interval 300 --ping-timeout 200", "socketio", 13);
 }
 
 TEST_CASE("lab 06 chat with socket.io-client: broadcast to all with the sender, rooms, typing", "[lab][lab06]") {
-    labtest::Server server(labtest::lab(6) + " server --port 0");
-    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "chat"), 60);
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(labtest::count_lines(r.out, "ok - ") == 3);
-    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+    run_suite("", "chat", 3);
 }
 
 TEST_CASE("lab 06 --test-mode engineio with engine.io-client: echo on every transport, maxPayload", "[lab][lab06]") {
-    labtest::Server server(labtest::lab(6) + " server --port 0 --test-mode engineio --max-payload 1000");
-    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "engineio"), 60);
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(labtest::count_lines(r.out, "ok - ") == 4);
-    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+    run_suite(" --test-mode engineio --max-payload 1000", "engineio", 4);
 }
 
 TEST_CASE("lab 06 chat page in headless Chromium: two pages on WebSocket and one on polling chat together",
@@ -163,20 +159,10 @@ TEST_CASE("lab 06 serves files only from its web folder", "[lab][lab06]") {
 
 TEST_CASE("lab 06 --recovery: a cut socket.io-client comes back with recovered === true and every missed broadcast",
           "[lab][lab06]") {
-    labtest::Server server(labtest::lab(6) + " server --port 0 --recovery");
-    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "recovery"), 60);
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(labtest::count_lines(r.out, "ok - ") == 2);
-    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+    run_suite(" --recovery", "recovery", 2);
 }
 
 TEST_CASE("lab 06 without recovery: the cut client loses exactly the broadcasts sent while it was away",
           "[lab][lab06]") {
-    labtest::Server server(labtest::lab(6) + " server --port 0");
-    labtest::Run r = labtest::run(node("sio_suite.js", server.port(), "no-recovery"), 60);
-    INFO(r.out);
-    CHECK(r.status == 0);
-    CHECK(labtest::count_lines(r.out, "ok - ") == 2);
-    CHECK(labtest::count_lines(r.out, "not ok") == 0);
+    run_suite("", "no-recovery", 2);
 }

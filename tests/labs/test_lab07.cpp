@@ -25,6 +25,15 @@ Totals totals(const std::string& out) {
     return t;
 }
 
+// Runs `wirelab lab 7 chaos ARGS`: it must finish with exit code 0; its output for checks.
+std::string chaos(const std::string& args, Totals& t) {
+    labtest::Run r = labtest::run(labtest::lab(7) + " chaos " + args, 120);
+    INFO(r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0));
+    REQUIRE(r.status == 0);
+    t = totals(r.out);
+    return r.out;
+}
+
 }  // namespace
 
 TEST_CASE("lab 07 demo without a fix: the cut client misses exactly the ticks sent while it was away", "[lab][lab07]") {
@@ -72,35 +81,29 @@ TEST_CASE("lab 07 demo with connection state recovery: the same cut, nothing mis
 
 TEST_CASE("lab 07 chaos without recovery: 50 clients cut at random during 5,000 broadcasts, the loss is counted",
           "[lab][lab07][chaos]") {
-    labtest::Run r = labtest::run(labtest::lab(7) + " chaos --fix none", 120);
-    INFO(r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0));
-    REQUIRE(r.status == 0);
-    Totals t = totals(r.out);
+    Totals t;
+    std::string out = chaos("--fix none", t);
     CHECK(t.cuts > 50);
     CHECK(t.lost > 0);
     CHECK(t.lost >= t.away);
-    CHECK(r.out.find("add up to 5000 ticks for every client: yes") != std::string::npos);
+    CHECK(out.find("add up to 5000 ticks for every client: yes") != std::string::npos);
 }
 
 TEST_CASE("lab 07 chaos with recovery: nothing lost, nothing duplicated, order kept", "[lab][lab07][chaos]") {
-    labtest::Run r = labtest::run(labtest::lab(7) + " chaos --fix recovery", 120);
-    INFO(r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0));
-    REQUIRE(r.status == 0);
-    Totals t = totals(r.out);
+    Totals t;
+    std::string out = chaos("--fix recovery", t);
     CHECK(t.cuts > 50);
     CHECK(t.away > 0);
     CHECK(t.lost == 0);
     CHECK(t.duplicates == 0);
     CHECK(t.reorders == 0);
-    CHECK(r.out.find("nothing lost, nothing duplicated, order kept") != std::string::npos);
+    CHECK(out.find("nothing lost, nothing duplicated, order kept") != std::string::npos);
 }
 
 TEST_CASE("lab 07 chaos with acks and retry: nothing lost, duplicates dropped by the clients", "[lab][lab07][chaos]") {
-    labtest::Run r = labtest::run(labtest::lab(7) + " chaos --fix ack --clients 20 --ticks 1000 --rate 500", 120);
-    INFO(r.out.substr(r.out.size() > 4000 ? r.out.size() - 4000 : 0));
-    REQUIRE(r.status == 0);
-    Totals t = totals(r.out);
+    Totals t;
+    std::string out = chaos("--fix ack --clients 20 --ticks 1000 --rate 500", t);
     CHECK(t.cuts > 10);
     CHECK(t.lost == 0);
-    CHECK(r.out.find("acks and retry: nothing lost") != std::string::npos);
+    CHECK(out.find("acks and retry: nothing lost") != std::string::npos);
 }
