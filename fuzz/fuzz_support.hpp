@@ -130,6 +130,19 @@ private:
     PacketInfo pinfo_;
 };
 
+// The ipv4 and ipv6 targets: the rest of `in` is packets [2-byte length][bytes], decoded as
+// raw IP frames (LINKTYPE_RAW) with the version nibble forced to `version`, so that every
+// packet reaches that dissector whatever the fuzzer put there.
+inline void feed_ip_packets(Input& in, std::uint8_t version) {
+    FrameFeeder feeder(kLinkRaw);
+    while (!in.empty()) {
+        auto bytes = in.take(in.u16());
+        std::vector<std::uint8_t> packet(bytes.begin(), bytes.end());
+        if (!packet.empty()) packet[0] = static_cast<std::uint8_t>(version << 4 | (packet[0] & 0x0f));
+        feeder.feed(packet);
+    }
+}
+
 // One TCP connection between kClientAddr:kClientPort and kServerAddr:`server_port`, opened
 // with a three-way handshake; then the fuzzer's segments in the format below, each wrapped in
 // TCP and IPv4 and fed to the decoder as a raw IP frame.

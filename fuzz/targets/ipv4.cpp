@@ -5,12 +5,6 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     wirelab::fuzz::Input in(data, size);
-    wirelab::fuzz::FrameFeeder feeder(wirelab::kLinkRaw);
-    while (!in.empty()) {
-        auto bytes = in.take(in.u16());
-        std::vector<std::uint8_t> packet(bytes.begin(), bytes.end());
-        if (!packet.empty()) packet[0] = static_cast<std::uint8_t>(0x40 | (packet[0] & 0x0f));
-        feeder.feed(packet);
-    }
+    wirelab::fuzz::feed_ip_packets(in, 4);
     return 0;
 }
