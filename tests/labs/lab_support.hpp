@@ -124,7 +124,9 @@ public:
         out_fd_ = fds[0];
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
         while (port_ == 0 && std::chrono::steady_clock::now() < deadline) {
-            if (!read_some(200)) break;
+            // A slow start (a sanitizer build on a busy machine) is not an exit: wait on until
+            // the deadline, and give up early only when the output has ended.
+            if (!read_some(200) && eof_) break;
             auto at = output_.find("listening on ");
             if (at == std::string::npos) continue;
             auto colon = output_.find_first_of(" \n", at + 13);
@@ -170,7 +172,10 @@ private:
         if (::poll(&p, 1, timeout_ms) <= 0) return false;
         char buf[4096];
         ssize_t n = ::read(out_fd_, buf, sizeof buf);
-        if (n <= 0) return false;
+        if (n <= 0) {
+            eof_ = true;
+            return false;
+        }
         output_.append(buf, static_cast<std::size_t>(n));
         return true;
     }
@@ -178,6 +183,7 @@ private:
     int out_fd_ = -1;
     int port_ = 0;
     int status_ = -1;
+    bool eof_ = false;
     std::string output_;
 };
 
