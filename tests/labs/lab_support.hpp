@@ -134,6 +134,7 @@ public:
             auto last = addr.rfind(':');
             if (last != std::string::npos && colon != std::string::npos) port_ = std::atoi(addr.c_str() + last + 1);
         }
+        if (port_ == 0) stop();  // a failing constructor gets no destructor: stop the child here
         INFO(cmd << "\n" << output_);
         REQUIRE(port_ > 0);
     }
