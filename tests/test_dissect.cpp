@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "decoded.hpp"
 #include "wirelab/decoder.hpp"
 #include "wirelab/format.hpp"
 
@@ -17,49 +18,8 @@ using wirelab::Frame;
 using wirelab::PacketInfo;
 using wirelab::Tree;
 
-struct Decoded {
-    Tree tree;
-    PacketInfo pinfo;
-    Frame frame;
-    std::vector<std::uint8_t> bytes;
-
-    // All values of one field, joined by ',' as tshark -T fields prints them.
-    std::string field(const Decoder& d, std::string_view name) const {
-        const wirelab::FieldDef* f = d.registry().field(name);
-        REQUIRE(f != nullptr);
-        std::string out;
-        bool first = true;
-        for (const auto& n : tree.nodes()) {
-            if (n.field != f) continue;
-            if (!first) out += ',';
-            wirelab::append_field_value(out, tree, frame, n);
-            first = false;
-        }
-        return out;
-    }
-    bool has_text(std::string_view needle) const {
-        for (const auto& n : tree.nodes())
-            if ((n.flags & wirelab::kHasText) && tree.text_of(n).find(needle) != std::string_view::npos) return true;
-        return false;
-    }
-    // Every node must lie inside its data source.
-    void check_bounds() const {
-        for (const auto& n : tree.nodes()) {
-            auto src = wirelab::source_bytes(tree, frame, n.source);
-            REQUIRE(std::uint64_t(n.offset) + n.length <= src.size() + 0);
-        }
-    }
-};
-
-void decode(Decoder& d, Decoded& out, std::vector<std::uint8_t> bytes, std::uint32_t link = wirelab::kLinkEthernet,
-            std::uint64_t number = 1, std::uint32_t wire_len = 0) {
-    out.bytes = std::move(bytes);
-    out.frame = Frame{};
-    out.frame.number = number;
-    out.frame.data = out.bytes;
-    out.frame.wire_len = wire_len ? wire_len : static_cast<std::uint32_t>(out.bytes.size());
-    d.decode(out.frame, link, out.tree, out.pinfo, true);
-}
+using testing_support::Decoded;
+using testing_support::decode;
 
 // A TCP SYN from 10.0.0.1:51000 to 10.0.0.2:80 with MSS, SACK permitted, timestamps, NOP,
 // window scale: the handshake's first segment.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "packet_builder.hpp"
+#include "decoded.hpp"
 #include "wirelab/decoder.hpp"
 #include "wirelab/format.hpp"
 
@@ -16,48 +17,12 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-struct Decoded {
-    wirelab::Tree tree;
-    wirelab::PacketInfo pinfo;
-    wirelab::Frame frame;
-    Bytes bytes;
+using testing_support::Decoded;
 
-    // All values of one field, joined by ',' as tshark -T fields prints them.
-    std::string field(const wirelab::Decoder& d, std::string_view name) const {
-        const wirelab::FieldDef* f = d.registry().field(name);
-        REQUIRE(f != nullptr);
-        std::string out;
-        bool first = true;
-        for (const auto& n : tree.nodes()) {
-            if (n.field != f) continue;
-            if (!first) out += ',';
-            wirelab::append_field_value(out, tree, frame, n);
-            first = false;
-        }
-        return out;
-    }
-    bool has_text(std::string_view needle) const {
-        for (const auto& n : tree.nodes())
-            if ((n.flags & wirelab::kHasText) && tree.text_of(n).find(needle) != std::string_view::npos) return true;
-        return false;
-    }
-    void check_bounds() const {
-        for (const auto& n : tree.nodes()) {
-            auto src = wirelab::source_bytes(tree, frame, n.source);
-            REQUIRE(std::uint64_t(n.offset) + n.length <= src.size());
-        }
-    }
-};
-
-void decode(wirelab::Decoder& d, Decoded& out, Bytes bytes, std::uint64_t number = 1, std::uint32_t wire_len = 0,
+// DNS frames are Ethernet; what varies here is the frame number, length and time.
+void decode_dns(wirelab::Decoder& d, Decoded& out, Bytes bytes, std::uint64_t number = 1, std::uint32_t wire_len = 0,
             std::int64_t ts_ns = 0) {
-    out.bytes = std::move(bytes);
-    out.frame = wirelab::Frame{};
-    out.frame.number = number;
-    out.frame.ts_ns = ts_ns;
-    out.frame.data = out.bytes;
-    out.frame.wire_len = wire_len ? wire_len : static_cast<std::uint32_t>(out.bytes.size());
-    d.decode(out.frame, wirelab::kLinkEthernet, out.tree, out.pinfo, true);
+    testing_support::decode(d, out, std::move(bytes), wirelab::kLinkEthernet, number, wire_len, ts_ns);
 }
 
 // Ethernet, IPv4 10.0.0.1 -> 10.0.0.2 (or back), UDP around a DNS message; correct IPv4 checksum.
@@ -187,7 +152,7 @@ const Bytes kLoop = {
 TEST_CASE("DNS A response decodes field by field", "[core][dns]") {
     wirelab::Decoder d;
     Decoded p;
-    decode(d, p, udp_frame(response_to(1) + kA, 53, 40000, true));
+    decode_dns(d, p, udp_frame(response_to(1) + kA, 53, 40000, true));
     p.check_bounds();
     CHECK(p.pinfo.protocol == "DNS");
     CHECK(p.pinfo.info == "Standard query response 0x1234 A example.com A 93.184.216.34");
@@ -230,42 +195,42 @@ TEST_CASE("DNS AAAA, CNAME, MX, TXT, NS, PTR and SOA records", "[core][dns]") {
     wirelab::Decoder d;
     Decoded p;
     SECTION("AAAA") {
-        decode(d, p, udp_frame(response_to(28) + kAaaa, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(28) + kAaaa, 53, 40000, true));
         CHECK(p.field(d, "dns.resp.type") == "28");
         CHECK(p.field(d, "dns.resp.len") == "16");
         CHECK(p.field(d, "dns.aaaa") == "2606:2800:220:1:248:1893:25c8:1946");
         CHECK(p.pinfo.info == "Standard query response 0x1234 AAAA example.com AAAA 2606:2800:220:1:248:1893:25c8:1946");
     }
     SECTION("CNAME") {
-        decode(d, p, udp_frame(response_to(5) + kCname, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(5) + kCname, 53, 40000, true));
         CHECK(p.field(d, "dns.cname") == "www.example.com");
         CHECK(p.field(d, "dns.resp.ttl") == "300");
         CHECK(p.pinfo.info == "Standard query response 0x1234 CNAME example.com CNAME www.example.com");
     }
     SECTION("MX") {
-        decode(d, p, udp_frame(response_to(15) + kMx, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(15) + kMx, 53, 40000, true));
         CHECK(p.field(d, "dns.mx.preference") == "10");
         CHECK(p.field(d, "dns.mx.mail_exchange") == "mail.example.com");
         CHECK(p.pinfo.info == "Standard query response 0x1234 MX example.com MX 10 mail.example.com");
     }
     SECTION("TXT") {
-        decode(d, p, udp_frame(response_to(16) + kTxt, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(16) + kTxt, 53, 40000, true));
         CHECK(p.field(d, "dns.txt.length") == "11,5");
         CHECK(p.field(d, "dns.txt") == "v=spf1 -all,hello");
         CHECK(p.pinfo.info == "Standard query response 0x1234 TXT example.com TXT");
     }
     SECTION("NS") {
-        decode(d, p, udp_frame(response_to(2) + kNs, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(2) + kNs, 53, 40000, true));
         CHECK(p.field(d, "dns.ns") == "ns1.example.com");
         CHECK(p.field(d, "dns.resp.ttl") == "86400");
     }
     SECTION("PTR") {
-        decode(d, p, udp_frame(response_to(12) + kPtr, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(12) + kPtr, 53, 40000, true));
         CHECK(p.field(d, "dns.ptr.domain_name") == "host.example.com");
         CHECK(p.pinfo.info == "Standard query response 0x1234 PTR example.com PTR host.example.com");
     }
     SECTION("SOA") {
-        decode(d, p, udp_frame(response_to(6) + kSoa, 53, 40000, true));
+        decode_dns(d, p, udp_frame(response_to(6) + kSoa, 53, 40000, true));
         CHECK(p.field(d, "dns.soa.mname") == "ns1.example.com");
         CHECK(p.field(d, "dns.soa.rname") == "hostmaster.example.com");
         CHECK(p.field(d, "dns.soa.serial_number") == "2024010101");
@@ -282,7 +247,7 @@ TEST_CASE("DNS AAAA, CNAME, MX, TXT, NS, PTR and SOA records", "[core][dns]") {
 TEST_CASE("DNS query with an EDNS OPT record", "[core][dns]") {
     wirelab::Decoder d;
     Decoded p;
-    decode(d, p, udp_frame(kQueryWithOpt));
+    decode_dns(d, p, udp_frame(kQueryWithOpt));
     p.check_bounds();
     CHECK(p.pinfo.info == "Standard query 0xabcd A example.com OPT");
     // A query shows no AA, RA or RCODE; the AD bit only because it is set.
@@ -309,10 +274,10 @@ TEST_CASE("a DNS query and its response are matched", "[core][dns]") {
     Bytes query = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                    7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0x00, 0x01, 0x00, 0x01};
     Decoded q, r;
-    decode(d, q, udp_frame(query), 1, 0, 1'000'000'000);
+    decode_dns(d, q, udp_frame(query), 1, 0, 1'000'000'000);
     CHECK(q.pinfo.info == "Standard query 0x1234 A example.com");
     CHECK(q.field(d, "dns.response_in").empty());  // one pass, like tshark: the answer is not seen yet
-    decode(d, r, udp_frame(response_to(1) + kA, 53, 40000, true), 2, 0, 1'025'000'000);
+    decode_dns(d, r, udp_frame(response_to(1) + kA, 53, 40000, true), 2, 0, 1'025'000'000);
     CHECK(r.field(d, "dns.response_to") == "1");
     CHECK(r.field(d, "dns.time") == "0.025000000");
     CHECK(r.field(d, "dns.unsolicited").empty());
@@ -321,7 +286,7 @@ TEST_CASE("a DNS query and its response are matched", "[core][dns]") {
 TEST_CASE("a DNS compression loop is named malformed and decoding goes on like tshark", "[core][dns][malformed]") {
     wirelab::Decoder d;
     Decoded p;
-    decode(d, p, udp_frame(kLoop));
+    decode_dns(d, p, udp_frame(kLoop));
     p.check_bounds();
     CHECK(p.has_text("[Malformed: dns-pointer-loop"));
     CHECK(p.field(d, "dns.qry.name") == "<Name contains a pointer that loops>");
@@ -334,7 +299,7 @@ TEST_CASE("a DNS compression loop is named malformed and decoding goes on like t
                       0xc0, 0x0c,  // offset 14: pointer to 12
                       0x00, 0x01, 0x00, 0x01};
         Decoded q;
-        decode(d, q, udp_frame(pair), 2);
+        decode_dns(d, q, udp_frame(pair), 2);
         CHECK(q.has_text("[Malformed: dns-pointer-loop"));
         CHECK(q.field(d, "dns.qry.name") == "<Name contains a pointer that loops>");
     }
@@ -346,7 +311,7 @@ TEST_CASE("a DNS pointer past the end is named malformed and nothing past it is 
     Bytes past = {0x00, 0x04, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                   0xc1, 0x00,  // pointer to offset 256: the message has 18 bytes
                   0x00, 0x01, 0x00, 0x01};
-    decode(d, p, udp_frame(past));
+    decode_dns(d, p, udp_frame(past));
     p.check_bounds();
     CHECK(p.has_text("[Malformed: dns-pointer-past-end"));
     CHECK(p.field(d, "dns.id") == "0x0004");
@@ -357,7 +322,7 @@ TEST_CASE("a DNS pointer past the end is named malformed and nothing past it is 
         Bytes label = {0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                        0x3f, 'a', 'b', 'c'};  // a 63-byte label with 3 bytes left
         Decoded q;
-        decode(d, q, udp_frame(label), 2);
+        decode_dns(d, q, udp_frame(label), 2);
         q.check_bounds();
         CHECK(q.has_text("[Malformed: dns-label-past-end"));
         CHECK(q.field(d, "dns.qry.name").empty());
@@ -370,7 +335,7 @@ TEST_CASE("a DNS pointer past the end is named malformed and nothing past it is 
         }
         head.insert(head.end(), {0, 0x00, 0x01, 0x00, 0x01});
         Decoded q;
-        decode(d, q, udp_frame(head), 3);
+        decode_dns(d, q, udp_frame(head), 3);
         CHECK(q.has_text("[Malformed: dns-name-too-long"));
         CHECK(q.field(d, "dns.qry.name") == "<Name too long>");
         CHECK(q.field(d, "dns.qry.type") == "1");
@@ -388,7 +353,7 @@ TEST_CASE("mDNS and LLMNR use the DNS fields under their own protocol", "[core][
         0x80, 0x01,              // class IN with the cache-flush bit (RFC 6762 section 10.2)
         0x00, 0x00, 0x00, 0x78, 0x00, 0x04, 10, 0, 0, 9,
     };
-    decode(d, m, udp_frame(mdns, 5353, 5353));
+    decode_dns(d, m, udp_frame(mdns, 5353, 5353));
     CHECK(m.pinfo.protocol == "MDNS");
     CHECK(m.pinfo.protocols.find(":mdns") != std::string::npos);
     CHECK(m.pinfo.info == "Standard query response 0x0000 A, cache flush 10.0.0.9");
@@ -398,7 +363,7 @@ TEST_CASE("mDNS and LLMNR use the DNS fields under their own protocol", "[core][
 
     Bytes llmnr = {0x46, 0x20, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
                    3, 'p', 'c', '1', 0, 0x00, 0x01, 0x00, 0x01};
-    decode(d, l, udp_frame(llmnr, 50000, 5355), 2);
+    decode_dns(d, l, udp_frame(llmnr, 50000, 5355), 2);
     CHECK(l.pinfo.protocol == "LLMNR");
     CHECK(l.field(d, "dns.flags.conflict") == "0");
     CHECK(l.field(d, "dns.flags.tentative") == "0");
@@ -415,10 +380,10 @@ TEST_CASE("DNS over TCP split across two segments is reassembled", "[core][dns][
     stream.append(msg.begin(), msg.end());
     std::string first = stream.substr(0, 20), second = stream.substr(20);
     Decoded a, b;
-    decode(d, a, wirelab::test::tcp_frame({2, 1, 53, 40000, 5001, 1001, 0x18, first}), 1);
+    decode_dns(d, a, wirelab::test::tcp_frame({2, 1, 53, 40000, 5001, 1001, 0x18, first}), 1);
     CHECK(a.field(d, "dns.id").empty());
     CHECK(a.pinfo.info.find("[TCP segment of a reassembled PDU]") != std::string::npos);
-    decode(d, b, wirelab::test::tcp_frame({2, 1, 53, 40000, 5021, 1001, 0x18, second}), 2);
+    decode_dns(d, b, wirelab::test::tcp_frame({2, 1, 53, 40000, 5021, 1001, 0x18, second}), 2);
     b.check_bounds();
     CHECK(b.pinfo.protocol == "DNS");
     CHECK(b.field(d, "dns.length") == std::to_string(msg.size()));
@@ -439,7 +404,7 @@ TEST_CASE("every truncation of a DNS message stays in bounds", "[core][dns][trun
         for (std::size_t len = dns_at; len < whole.size(); ++len) {
             wirelab::Decoder d;
             Decoded p;
-            decode(d, p, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(len)), 1,
+            decode_dns(d, p, Bytes(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(len)), 1,
                    static_cast<std::uint32_t>(whole.size()));
             INFO("captured " << len << " of " << whole.size());
             p.check_bounds();
@@ -451,7 +416,7 @@ TEST_CASE("every truncation of a DNS message stays in bounds", "[core][dns][trun
         for (std::size_t len = 1; len < dns.size(); ++len) {
             wirelab::Decoder d;
             Decoded p;
-            decode(d, p, udp_frame(Bytes(dns.begin(), dns.begin() + static_cast<std::ptrdiff_t>(len))));
+            decode_dns(d, p, udp_frame(Bytes(dns.begin(), dns.begin() + static_cast<std::ptrdiff_t>(len))));
             INFO("message of " << len << " of " << dns.size() << " bytes");
             p.check_bounds();
             CHECK(p.has_text("[Malformed: dns-"));
