@@ -149,22 +149,28 @@ bool parse_integer(std::string_view s, Int& out) {
     return true;
 }
 
-bool parse_ipv4(std::string_view s, std::uint8_t out[4], unsigned& prefix, std::string* why) {
-    prefix = 32;
+// Splits an optional "/bits" prefix length off `s` (CIDR notation); at most `max_bits`.
+static bool split_prefix(std::string_view& s, unsigned max_bits, const char* family, unsigned& prefix, std::string* why) {
+    prefix = max_bits;
     auto slash = s.find('/');
-    if (slash != std::string_view::npos) {
-        std::uint64_t bits = 0;
-        if (!parse_decimal(s.substr(slash + 1), bits, 1000)) {
-            if (why) *why = "the prefix length after '/' must be a number of bits";
-            return false;
-        }
-        if (bits > 32) {
-            if (why) *why = "an IPv4 prefix has at most 32 bits, not " + std::to_string(bits);
-            return false;
-        }
-        prefix = static_cast<unsigned>(bits);
-        s = s.substr(0, slash);
+    if (slash == std::string_view::npos) return true;
+    std::uint64_t bits = 0;
+    if (!parse_decimal(s.substr(slash + 1), bits, 1000)) {
+        if (why) *why = "the prefix length after '/' must be a number of bits";
+        return false;
     }
+    if (bits > max_bits) {
+        if (why) *why = std::string("an ") + family + " prefix has at most " + std::to_string(max_bits) + " bits, not " +
+                        std::to_string(bits);
+        return false;
+    }
+    prefix = static_cast<unsigned>(bits);
+    s = s.substr(0, slash);
+    return true;
+}
+
+bool parse_ipv4(std::string_view s, std::uint8_t out[4], unsigned& prefix, std::string* why) {
+    if (!split_prefix(s, 32, "IPv4", prefix, why)) return false;
     for (int i = 0; i < 4; ++i) {
         auto dot = s.find('.');
         if ((i < 3) != (dot != std::string_view::npos)) return false;
@@ -178,21 +184,7 @@ bool parse_ipv4(std::string_view s, std::uint8_t out[4], unsigned& prefix, std::
 }
 
 bool parse_ipv6(std::string_view s, std::uint8_t out[16], unsigned& prefix, std::string* why) {
-    prefix = 128;
-    auto slash = s.find('/');
-    if (slash != std::string_view::npos) {
-        std::uint64_t bits = 0;
-        if (!parse_decimal(s.substr(slash + 1), bits, 1000)) {
-            if (why) *why = "the prefix length after '/' must be a number of bits";
-            return false;
-        }
-        if (bits > 128) {
-            if (why) *why = "an IPv6 prefix has at most 128 bits, not " + std::to_string(bits);
-            return false;
-        }
-        prefix = static_cast<unsigned>(bits);
-        s = s.substr(0, slash);
-    }
+    if (!split_prefix(s, 128, "IPv6", prefix, why)) return false;
     if (s.empty() || s.size() > 45 || s.find(':') == std::string_view::npos) return false;
     char buf[46];
     std::memcpy(buf, s.data(), s.size());
