@@ -283,9 +283,10 @@ int demo(bool aof, const std::string& capture, bool view) {
         static_cast<unsigned long long>(a.adapter->published()), static_cast<unsigned long long>(a.adapter->failed()),
         static_cast<unsigned long long>(a.adapter->received()), static_cast<unsigned long long>(b.adapter->published()),
         static_cast<unsigned long long>(b.adapter->failed()), static_cast<unsigned long long>(b.adapter->received()));
-    if (recorder.running()) recorder.stop();
+    // The adapters first: their readers poll Redis every 200 ms, traffic the recorder sees.
     a.adapter->stop();
     b.adapter->stop();
+    if (recorder.running()) recorder.stop();
     redis.stop();
     std::filesystem::remove_all(dir);
     if (rc == 0 && view && !capture.empty()) return lab::open_viewer(capture);

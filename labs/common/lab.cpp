@@ -2,6 +2,7 @@
 #include "lab.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -165,9 +166,17 @@ void Recorder::run() {
     Frame f;
     // Keep reading until asked to stop, and then until the interface has been quiet for two
     // read timeouts in a row: libpcap hands packets over in blocks, retired at the latest
-    // after its 100 ms timeout, so the last packets of the exchange come that late.
+    // after its 100 ms timeout, so the last packets of the exchange come that late. The drain
+    // is bounded too (one second): a lab whose background traffic never pauses, such as a
+    // Redis client polling every 200 ms, must not keep the recorder reading forever.
+    using clock = std::chrono::steady_clock;
     int quiet = 0;
+    clock::time_point drain_until{};
     while (true) {
+        if (stop_) {
+            if (drain_until == clock::time_point{}) drain_until = clock::now() + std::chrono::seconds(1);
+            if (quiet >= 2 || clock::now() > drain_until) break;
+        }
         LiveSource::Next got = source_->next(f, 150);
         if (got == LiveSource::Next::packet) {
             writer_->write(f.ts_ns, f.data, f.wire_len);
@@ -179,7 +188,7 @@ void Recorder::run() {
             say("capture", "capture stopped: %s", source_->error().c_str());
             break;
         }
-        if (stop_ && ++quiet >= 2) break;
+        if (stop_) ++quiet;
     }
 }
 
