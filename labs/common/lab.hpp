@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -111,5 +112,17 @@ void warn_if_not_loopback(const std::string& bind);
 
 // The directory of this executable (build/bin), to find the other wirelab programs.
 std::string program_dir();
+
+// A lab's main() is `return lab::run_main("03", argc, argv, lab_main);`. An exception nothing
+// else caught (a std::system_error from a socket call, std::bad_alloc) then ends the lab with
+// one line on stderr and exit code 1, where it would reach std::terminate and abort.
+inline int run_main(const char* lab, int argc, char** argv, int (*body)(int, char**)) {
+    try {
+        return body(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wirelab lab %s: %s\n", lab, e.what());
+        return 1;
+    }
+}
 
 }  // namespace wirelab::lab
