@@ -7,7 +7,7 @@
 #include "lab.hpp"
 #include "peer.hpp"
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     namespace lab = wirelab::lab;
     lab04::PeerOptions p;
     lab04::EchoOptions e;
@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
     // lab::Options keeps the last value of an option; --send is the one option a student
     // repeats, so collect every occurrence here.
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--send") == 0 && i + 1 < argc) p.send.push_back(argv[++i]);
-        else if (std::strncmp(argv[i], "--send=", 7) == 0) p.send.push_back(argv[i] + 7);
+        if (std::strcmp(argv[i], "--send") == 0 && i + 1 < argc) p.send.emplace_back(argv[++i]);
+        else if (std::strncmp(argv[i], "--send=", 7) == 0) p.send.emplace_back(argv[i] + 7);
     }
     if (max_message < 1 || threads < 1 || threads > 64 || idle <= 0 || p.wait_s < 0 || p.push_every_s < 0 ||
         max_connections < 0) {
@@ -77,3 +77,5 @@ int main(int argc, char** argv) {
     if (opts.mode() == "client") return lab04::run_client(p);
     return lab04::run_demo(p);
 }
+
+int main(int argc, char** argv) { return wirelab::lab::run_main("04", argc, argv, lab_main); }
