@@ -158,7 +158,7 @@ int run_demo(Settings& s) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     Settings s;
     lab::Options opts("03", "Lab 03: a chat over HTTP/1.1 short and long polling, and what each message costs.",
                       {"server", "short-client", "long-client", "send", "demo"},
@@ -206,3 +206,5 @@ int main(int argc, char** argv) {
     if (mode == "demo") return run_demo(s);
     return run_client(mode, s);
 }
+
+int main(int argc, char** argv) { return lab::run_main("03", argc, argv, lab_main); }
