@@ -263,7 +263,7 @@ int run_demo(Settings& s, const std::string& command) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     Settings s;
     lab::Options opts("05", "Lab 05: the same messages over raw TCP, UDP, HTTP short and long polling and WebSocket, "
                             "measured side by side.",
@@ -324,3 +324,5 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
     return run_demo(s, command);
 }
+
+int main(int argc, char** argv) { return lab::run_main("05", argc, argv, lab_main); }
