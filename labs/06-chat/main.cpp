@@ -149,7 +149,7 @@ int demo(Config cfg, bool view) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     Config cfg;
     bool view = false;
     int max_payload = static_cast<int>(cfg.engine.max_payload);
@@ -195,3 +195,5 @@ int main(int argc, char** argv) {
     lab::warn_if_not_loopback(cfg.bind);
     return serve(cfg, nullptr);
 }
+
+int main(int argc, char** argv) { return lab::run_main("06", argc, argv, lab_main); }
