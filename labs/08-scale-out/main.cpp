@@ -320,7 +320,7 @@ int node(const std::string& name, const std::string& redis_addr, const std::stri
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     std::string name = "A", redis = "127.0.0.1:6379", bind = "127.0.0.1", capture;
     int port = 3000;
     bool no_aof = false, no_recovery = false, view = false;
@@ -341,3 +341,5 @@ int main(int argc, char** argv) {
     lab::warn_if_not_loopback(bind);
     return node(name, redis, bind, port, !no_recovery);
 }
+
+int main(int argc, char** argv) { return lab::run_main("08", argc, argv, lab_main); }
