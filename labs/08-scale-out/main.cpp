@@ -11,6 +11,10 @@
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#include <malloc.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/allocator_interface.h>
+#endif
 
 #include "chat.hpp"
 #include "lab.hpp"
@@ -29,7 +33,7 @@ struct Node {
         : engine(io, {}, sio, [](const std::shared_ptr<sioserver::Connection>& c, sioserver::Request&) {
               sioserver::Response r;
               r.status = 404;
-              c->respond(std::move(r));
+              c->respond(r);
           }),
           listener(io, engine, {}) {
         lab08::RedisOptions o = redis;
@@ -206,7 +210,7 @@ private:
             accept();
         });
     }
-    void read(std::shared_ptr<tcp::socket> sock, std::shared_ptr<asio::streambuf> buf) {
+    void read(const std::shared_ptr<tcp::socket>& sock, const std::shared_ptr<asio::streambuf>& buf) {
         asio::async_read_until(*sock, *buf, '\n', [this, sock, buf](boost::system::error_code ec, std::size_t n) {
             if (ec) return;
             std::string line(asio::buffers_begin(buf->data()), asio::buffers_begin(buf->data()) + static_cast<long>(n) - 1);
@@ -293,7 +297,27 @@ int demo(bool aof, const std::string& capture, bool view) {
     return rc;
 }
 
-int node(const std::string& name, const std::string& redis_addr, const std::string& bind, int port, bool recovery) {
+// Bytes the program has allocated and not freed: malloc's own count, not the resident size,
+// which keeps pages the allocator holds on to for later. (Under AddressSanitizer, its
+// allocator's count.)
+std::size_t heap_in_use() {
+#if defined(__SANITIZE_ADDRESS__)
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    struct mallinfo2 m = ::mallinfo2();
+    return m.uordblks + m.hblkhd;
+#endif
+}
+
+// `kill -USR1 PID` asks a node what it holds: connections, sessions, chat clients, heap.
+void report_usage(const std::string& name, Node& n) {
+    std::printf("%s usage: %zu connections, %zu Engine.IO sessions, %zu chat clients, %zu bytes of heap in use\n",
+                name.c_str(), n.listener.connections(), n.engine.sessions(), n.sio.sockets("/").size(), heap_in_use());
+    std::fflush(stdout);
+}
+
+int node(const std::string& name, const std::string& redis_addr, const std::string& bind, int port, bool recovery,
+         bool quiet) {
     lab08::RedisOptions ro;
     auto colon = redis_addr.rfind(':');
     ro.host = redis_addr.substr(0, colon);
@@ -312,9 +336,28 @@ int node(const std::string& name, const std::string& redis_addr, const std::stri
     }
     say(name, "listening on %s:%d, sharing broadcasts through Redis at %s (stream %s)", bind.c_str(), n.listener.port(),
         redis_addr.c_str(), ro.stream.c_str());
+    if (quiet) lab::Narrator::get().quiet(true);  // after the "listening on" line
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) { io.stop(); });
+    asio::signal_set usage(io, SIGUSR1);
+    std::function<void()> on_usage = [&] {
+        usage.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            report_usage(name, n);
+            on_usage();
+        });
+    };
+    on_usage();
     io.run();
+    // What this node did, for whoever stopped it (the load test reads these figures). The
+    // reader first: it may still be saying something.
+    n.adapter->stop();
+    lab::Narrator::get().quiet(false);
+    say(name, "stopped: %llu Socket.IO packets in, %llu delivered, %llu sessions recovered; Redis: %llu published, "
+              "%llu failed, %llu read from the stream",
+        static_cast<unsigned long long>(n.sio.packets_in()), static_cast<unsigned long long>(n.sio.deliveries()),
+        static_cast<unsigned long long>(n.sio.recoveries()), static_cast<unsigned long long>(n.adapter->published()),
+        static_cast<unsigned long long>(n.adapter->failed()), static_cast<unsigned long long>(n.adapter->received()));
     return 0;
 }
 
@@ -323,7 +366,7 @@ int node(const std::string& name, const std::string& redis_addr, const std::stri
 static int lab_main(int argc, char** argv) {
     std::string name = "A", redis = "127.0.0.1:6379", bind = "127.0.0.1", capture;
     int port = 3000;
-    bool no_aof = false, no_recovery = false, view = false;
+    bool no_aof = false, no_recovery = false, view = false, quiet = false;
     lab::Options opts("8", "Lab 08: chat servers sharing broadcasts through Redis Streams", {"node", "demo"},
                       "wirelab lab 8 demo --capture /tmp/lab08.pcapng\n"
                       "  redis-server --port 6379 &  wirelab lab 8 node --name A --port 3000 &  wirelab lab 8 node --name B --port 3001");
@@ -332,6 +375,7 @@ static int lab_main(int argc, char** argv) {
     opts.add("--port", &port, "node: port to listen on (0 picks a free one)");
     opts.add("--bind", &bind, "node: address to listen on");
     opts.flag("--no-recovery", &no_recovery, "node: no connection state recovery");
+    opts.flag("--quiet", &quiet, "node: no line per connection and chat message (for load tests)");
     opts.flag("--no-aof", &no_aof, "demo: run redis-server without its append-only file");
     opts.add("--capture", &capture, "demo: record the lab's traffic to this pcapng file");
     opts.flag("--view", &view, "demo: open the capture in the viewer afterwards");
@@ -339,7 +383,7 @@ static int lab_main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     if (opts.mode() == "demo") return demo(!no_aof, capture, view);
     lab::warn_if_not_loopback(bind);
-    return node(name, redis, bind, port, !no_recovery);
+    return node(name, redis, bind, port, !no_recovery, quiet);
 }
 
 int main(int argc, char** argv) { return lab::run_main("08", argc, argv, lab_main); }
