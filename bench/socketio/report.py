@@ -6,6 +6,7 @@ added) and prints medians, the ratio lab06/node and whether the issue's targets 
 at least 5x the Node.js server's deliveries per second and a lower p99 latency.
 """
 import argparse
+import os
 import json
 import statistics
 import sys
@@ -75,6 +76,9 @@ def main():
             "ack50": median([r["ack_p50_ms"] for r in good]),
             "cpu_pct": median([r["server_cpu_pct"] for r in good if r.get("server_cpu_pct") is not None]),
             "per_cpu": median(per_cpu),
+            # The clients' CPU seconds per delivery: the same client code for both servers.
+            "client_cpu_per_delivery": median([sum(r["client_cpu_s"]) / r["deliveries"] for r in good
+                                               if r.get("client_cpu_s") and r.get("deliveries")] or [0]),
         }
         med[key] = m
         ccpu = [median([r["client_cpu_pct"][i] for r in good]) for i in range(len(good[0]["client_cpu_pct"]))]
@@ -102,6 +106,17 @@ def main():
         p(f"| (for information) deliveries per CPU second of the server | {fmt_k(l['per_cpu'])} | {fmt_k(n['per_cpu'])} "
           f"| {l['per_cpu'] / n['per_cpu']:.2f}x | |")
         p("")
+        # The ceiling: the clients alone, given every core of the machine and a server that
+        # cost nothing, could take in at most cores / (client CPU per delivery) deliveries/s.
+        cpd = l["client_cpu_per_delivery"]
+        if cpd > 0:
+            cores = os.cpu_count() or 1
+            ceiling = cores / cpd
+            p(f"The clients spent {cpd * 1e6:.2f} µs of CPU per delivery (socket.io-client, the same for both "
+              f"servers). With all {cores} cores and a server that cost nothing they could take at most "
+              f"{fmt_k(ceiling)} deliveries/s: {ceiling / n['dps']:.2f}x the Node.js server's figure is the most "
+              f"any server can show on this machine with this client"
+              f"{' (under the 5x target: it cannot be met here)' if ceiling / n['dps'] < 5 else ''}.\n")
     else:
         p("No ratio: a server has no successful run.\n")
         missed.append("no comparison")

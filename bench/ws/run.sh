@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The WebSocket echo benchmark: lab 04's echo server against an echo server written with
 # Boost.Beast (tests/labs/peers/beast_echo_server.cpp) and one with the `ws` package for
-# Node.js (bench/ws/ws_echo_server.js), loaded by the same generator (bench/ws/loadgen.cpp):
+# Node.js (bench/ws/ws_echo_server.js), loaded by the same generator (bench/ws/loadgen.cpp),
+# and a floor (bench/ws/floor_echo.cpp: the least work an echo can do, to show how much of a
+# round trip no server can remove):
 # 1 and 100 connections, 64-byte and 64-KiB text messages, each connection sending a message
 # and waiting for its echo. Messages per second and p99 latency, medians of several runs, and
 # the ratios against the targets: at least Boost.Beast's throughput and at least 3x ws's.
@@ -15,7 +17,7 @@
 #                  (default build/bin)
 #
 # The runs take turns (run 1 of every server and combination, then run 2, ...), so a slow
-# moment of the machine hits every server. The three servers run at the same time, idle
+# moment of the machine hits every server. The four servers run at the same time, idle
 # except the one being measured. The table goes to stdout and to bench/out/ws-results.md, the
 # runs to bench/out/ws-raw.tsv. A missed target prints MISSED; it is a benchmark, not a test.
 set -euo pipefail
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift ;;
     --seconds) seconds="$2"; shift ;;
     --bin-dir) bindir="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "ws/run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -79,6 +81,12 @@ else
 fi
 start_server beast "$bindir/wirelab-beast-echo-server" --port 0 --quiet
 start_server ws node "$here/ws_echo_server.js" --port 0
+# The floor: the least work an echo can do (see floor_echo.cpp); not a contestant.
+if [ -x "$bindir/wirelab-ws-floor-echo" ]; then
+  start_server floor "$bindir/wirelab-ws-floor-echo" --port 0
+else
+  say "no $bindir/wirelab-ws-floor-echo: the floor is not measured"
+fi
 
 raw="$outdir/ws-raw.tsv"
 printf 'server\tconnections\tsize\trun\tmsgs_per_s\tp50_us\tp99_us\terrors\n' >"$raw"
