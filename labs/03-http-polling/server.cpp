@@ -79,10 +79,17 @@ private:
 
     // Between requests the connection may sit idle only so long: a client that went away
     // without closing (or one that sends a header a byte a minute) must not hold a slot forever.
+    // Reads do not restart the clock: the whole request must arrive within --idle-s.
     void await_request() {
         idle_timer_.expires_after(std::chrono::seconds(state_.config.idle_timeout_s));
         idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec || !self->socket_.is_open()) return;  // cancelled: a request came in time
+            if (!self->in_.empty()) {
+                // Part of a request came, not all of it (slowloris): 408 says the server gave
+                // up waiting (RFC 9110 section 15.5.9), and the connection closes.
+                return self->refuse(408, "no complete request in " + std::to_string(self->state_.config.idle_timeout_s) +
+                                             " s");
+            }
             say("server", "#%llu idle for %d s without a complete request: closing it", ull(self->number_),
                 self->state_.config.idle_timeout_s);
             self->close();
@@ -262,6 +269,18 @@ private:
     }
 
     void do_write() {
+        // A client that never reads would leave this write pending for ever, holding its
+        // connection slot: the answer, too, must be delivered within --idle-s.
+        idle_timer_.expires_after(std::chrono::seconds(state_.config.idle_timeout_s));
+        idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || !self->socket_.is_open()) return;  // written in time
+            say("server", "#%llu has not read its answer in %d s: closing it", ull(self->number_),
+                self->state_.config.idle_timeout_s);
+            // With a reset (SO_LINGER 0): a FIN would wait behind the unread answer for ever.
+            boost::system::error_code ignored;
+            self->socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+            self->close();
+        });
         // send() until every byte is out: async_write repeats the call if the kernel takes only
         // part of the answer.
         asio::async_write(socket_, asio::buffer(out_),

@@ -13,7 +13,7 @@ static int lab_main(int argc, char** argv) {
     lab04::EchoOptions e;
     std::string send_help;  // --send may be given many times; see below
     int max_message = 16 << 20, threads = 1, max_connections = 0;
-    double idle = 300;
+    double idle = 300, handshake = 10;
     lab::Options opts("4",
                       "Lab 04, WebSocket framing: the opening handshake (Sec-WebSocket-Key to Sec-WebSocket-Accept)\n"
                       "and every frame drawn bit by bit: FIN, RSV, opcode, MASK, 7/16/64-bit lengths, masking key.\n"
@@ -35,6 +35,7 @@ static int lab_main(int argc, char** argv) {
     opts.add("--max-message", &max_message, "largest message accepted, in bytes (bigger: close 1009)");
     opts.add("--max-connections", &max_connections, "connections served at once (0: 16 for server, 10000 for echo-server)");
     opts.add("--idle", &idle, "seconds without traffic before the server closes a connection (1001)");
+    opts.add("--handshake-timeout", &handshake, "seconds a client has to send its whole opening handshake");
     opts.add("--threads", &threads, "echo-server: threads running the io_context");
     opts.add("--capture", &p.capture, "record the lab's traffic to this pcapng file (demo, server, client)");
     opts.flag("--view", &p.view, "open the capture in the viewer afterwards");
@@ -47,9 +48,9 @@ static int lab_main(int argc, char** argv) {
         if (std::strcmp(argv[i], "--send") == 0 && i + 1 < argc) p.send.emplace_back(argv[++i]);
         else if (std::strncmp(argv[i], "--send=", 7) == 0) p.send.emplace_back(argv[i] + 7);
     }
-    if (max_message < 1 || threads < 1 || threads > 64 || idle <= 0 || p.wait_s < 0 || p.push_every_s < 0 ||
+    if (max_message < 1 || threads < 1 || threads > 64 || idle <= 0 || handshake <= 0 || p.wait_s < 0 || p.push_every_s < 0 ||
         max_connections < 0) {
-        std::fprintf(stderr, "wirelab lab 4: --max-message, --threads (1-64) and --idle must be positive; --wait, "
+        std::fprintf(stderr, "wirelab lab 4: --max-message, --threads (1-64), --idle and --handshake-timeout must be positive; --wait, "
                              "--push-every and --max-connections not negative\n\n");
         opts.print_usage(stderr);
         return 2;
@@ -60,6 +61,7 @@ static int lab_main(int argc, char** argv) {
     }
     p.max_message = static_cast<std::uint64_t>(max_message);
     p.idle_s = idle;
+    p.handshake_s = handshake;
     if (max_connections > 0) p.max_connections = max_connections;
 
     if (opts.mode() == "echo-server") {
@@ -68,6 +70,7 @@ static int lab_main(int argc, char** argv) {
         e.max_message = p.max_message;
         e.threads = threads;
         e.idle_s = idle;
+        e.handshake_s = handshake;
         e.quiet = p.quiet;
         if (max_connections > 0) e.max_connections = max_connections;
         return lab04::run_echo_server(e);

@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kHandshakeTime = std::chrono::seconds(10);
+constexpr auto kHandshakeTime = std::chrono::seconds(10);  // the client's wait for the 101
 constexpr auto kCloseWait = std::chrono::seconds(2);
 
 // A block of text (a frame diagram, an HTTP head) through the narrator, one line at a time, so
@@ -62,6 +62,10 @@ struct Settings {
     bool draw_received = true;  // the demo draws each frame once, on the side that sends it
     std::uint64_t max_message = 16u << 20;
     double idle_s = 300;
+    double handshake_s = 10;    // server: the whole opening handshake must arrive within this
+    // Bytes waiting to be sent before the peer counts as not reading: two of the largest
+    // messages (an echo and a push behind it) and some room for small frames.
+    std::uint64_t max_queued() const { return 2 * max_message + 64 * 1024; }
 };
 
 class Endpoint : public std::enable_shared_from_this<Endpoint>, FrameEvents {
@@ -95,7 +99,9 @@ public:
 
     // The server's half: read the request, check it, answer.
     void server_handshake() {
-        arm(kHandshakeTime);
+        // A client that sends its request a byte at a time (slowloris), or nothing at all,
+        // must not hold a connection for ever: reads do not restart this clock.
+        arm(seconds(settings_.handshake_s));
         do_read();
     }
 
@@ -263,6 +269,21 @@ private:
     // Writing: one async_write at a time, in order. The socket is full duplex: reads go on
     // while a write is in flight, so the server can push while the client sends.
     void queue(std::vector<std::uint8_t> bytes) {
+        if (state_ == State::done || dropping_) return;
+        if (queued_ + bytes.size() > settings_.max_queued()) {
+            // A peer that sends but never reads would have us queue its echoes for ever. Its
+            // memory here is capped: past the cap it is dropped, not buffered. (finish() after
+            // this handler: it clears the hooks, and we may be running inside one.)
+            say("%llu bytes wait to be sent: the peer is not reading; dropping the connection",
+                static_cast<unsigned long long>(queued_) + bytes.size());
+            dropping_ = true;
+            // With a reset (SO_LINGER 0): a FIN would wait behind the bytes it is not reading.
+            boost::system::error_code ignored;
+            socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+            asio::post(socket_.get_executor(), [self = shared_from_this()] { self->finish(); });
+            return;
+        }
+        queued_ += bytes.size();
         out_.push_back(std::move(bytes));
         do_write();
     }
@@ -281,6 +302,7 @@ private:
             say("write failed: %s", ec.message().c_str());
             return finish();
         }
+        queued_ -= out_.front().size();
         out_.pop_front();
         if (!out_.empty()) return do_write();
         after_writes();
@@ -361,6 +383,8 @@ private:
     std::vector<std::uint8_t> in_;
     std::size_t used_ = 0;
     std::deque<std::vector<std::uint8_t>> out_;
+    std::uint64_t queued_ = 0;  // bytes in out_
+    bool dropping_ = false;     // over max_queued(): finish() is on its way
     bool reading_ = false, writing_ = false;
     bool sent_close_ = false, got_close_ = false, fin_sent_ = false, refused_ = false;
     Clock::time_point last_active_ = Clock::now();
@@ -569,7 +593,7 @@ int perform(Endpoint& c, const std::string& line) {
 
 int run_server(const PeerOptions& options) {
     asio::io_context ioc;
-    Server server(ioc, options, Settings{true, options.max_message, options.idle_s});
+    Server server(ioc, options, Settings{true, options.max_message, options.idle_s, options.handshake_s});
     if (!server.listen()) return 1;
     std::printf("server: listening on %s:%u\n", options.bind.c_str(), server.port());
     std::fflush(stdout);
@@ -663,7 +687,7 @@ int run_demo(const PeerOptions& options) {
     asio::io_context ioc;  // one thread runs both sides: every line below is in the order it happened
     lab::say("demo", "lab 04: a WebSocket connection on loopback, every frame drawn as RFC 6455 section 5.2 draws it");
     lab::say("demo", "the client's frames are masked (MASK=1 and a masking key), the server's are not");
-    Settings settings{false, options.max_message, options.idle_s};
+    Settings settings{false, options.max_message, options.idle_s, options.handshake_s};
     PeerOptions server_options = options;
     server_options.push_every_s = 0;  // the demo tells the server when to push
     server_options.max_connections = 1;

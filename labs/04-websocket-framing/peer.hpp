@@ -18,6 +18,7 @@ struct PeerOptions {
     std::uint64_t max_message = 16u << 20;
     int max_connections = 16;
     double idle_s = 300;
+    double handshake_s = 10;         // server: seconds for the whole opening handshake
     double push_every_s = 2;         // server: one message of its own every this many seconds
     double wait_s = 3;               // client: how long to wait for replies before closing
     std::vector<std::string> send;   // client: messages to send instead of reading stdin

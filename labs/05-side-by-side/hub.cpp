@@ -24,7 +24,7 @@ namespace {
 std::string_view status_text(int status) {
     static constexpr std::pair<int, std::string_view> kTexts[] = {
         {101, "Switching Protocols"}, {200, "OK"}, {204, "No Content"}, {400, "Bad Request"},
-        {404, "Not Found"}, {405, "Method Not Allowed"}, {426, "Upgrade Required"},
+        {404, "Not Found"}, {405, "Method Not Allowed"}, {408, "Request Timeout"}, {426, "Upgrade Required"},
         {431, "Request Header Fields Too Large"}, {501, "Not Implemented"}, {503, "Service Unavailable"},
         {505, "HTTP Version Not Supported"},
     };
@@ -71,12 +71,16 @@ protected:
     // Writes go through a queue: a new message may come while the previous one is still being
     // written, and two async_write calls on one socket at once would interleave their bytes.
     void send(std::string bytes, bool close_after = false) {
-        if (queue_.size() >= state_.config.max_queued) {
+        if (queue_.size() >= state_.config.max_queued || queued_bytes_ + bytes.size() > state_.config.max_queued_bytes) {
             // A receiver that does not read fills its TCP window, then our socket's send
-            // buffer, then this queue. The hub does not buy memory for it: it lets it go.
+            // buffer, then this queue. The hub does not buy memory for it: it lets it go, with
+            // a reset (SO_LINGER 0), since a FIN would wait behind the bytes it is not reading.
             say(who(), "%zu messages queued, the receiver is not reading: dropping it", queue_.size());
+            boost::system::error_code ignored;
+            socket_.set_option(asio::socket_base::linger(true, 0), ignored);
             return close();
         }
+        queued_bytes_ += bytes.size();
         queue_.push_back(std::move(bytes));
         close_after_ = close_after_ || close_after;
         if (queue_.size() == 1) do_write();
@@ -98,6 +102,7 @@ protected:
 
     void on_write(boost::system::error_code ec, std::size_t) {
         if (ec) return fail(ec, "write");
+        queued_bytes_ -= queue_.front().size();
         queue_.pop_front();
         if (!queue_.empty()) return do_write();
         if (close_after_) {
@@ -132,6 +137,7 @@ protected:
 
 private:
     std::deque<std::string> queue_;
+    std::size_t queued_bytes_ = 0;  // the bytes in queue_
     bool close_after_ = false;
 };
 
@@ -207,6 +213,9 @@ private:
         idle_timer_.expires_after(std::chrono::seconds(state_.config.idle_timeout_s));
         idle_timer_.async_wait([self = shared_from_this(), this](boost::system::error_code ec) {
             if (ec || !socket_.is_open()) return;
+            // Part of a request in that time (a head sent a byte a second: slowloris) is
+            // answered 408 (RFC 9110 section 15.5.9); reads do not restart this clock.
+            if (!in_.empty()) return refuse(408, "no complete request in " + std::to_string(state_.config.idle_timeout_s) + " s");
             say(who(), "no request for %d s: closing", state_.config.idle_timeout_s);
             close();
         });

@@ -35,6 +35,8 @@ struct HubConfig {
     int idle_timeout_s = 30;                   // an HTTP connection with no request for this long is closed
     int max_wait_s = 60;                       // the longest a long poll may ask to be held
     std::size_t max_queued = 1024;             // messages waiting for one slow push receiver; more drops it
+    std::size_t max_queued_bytes = 4u << 20;   // bytes waiting for one receiver (a poller that pipelines
+                                               // requests and never reads queues whole answers); more drops it
     int send_buffer = 0;                       // SO_SNDBUF of each TCP connection (0: the kernel tunes it)
     std::size_t max_kept = 100000;             // messages the log keeps for the pollers
 };

@@ -48,6 +48,8 @@ struct Config {
     bool quiet = false;
     bool recovery = false;
     int max_disconnection_ms = 120000;
+    int idle_timeout_s = 60;                // HTTP: seconds for each whole request
+    int max_queued = 16 << 20;              // bytes waiting for one client that does not read
     sioserver::EngineOptions engine;
 };
 
@@ -94,6 +96,8 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
     limits.max_body = cfg.engine.max_payload;
     limits.max_message = cfg.engine.max_payload;
     limits.max_connections = static_cast<std::size_t>(cfg.max_connections);
+    limits.idle_timeout_s = cfg.idle_timeout_s;
+    limits.max_queued = static_cast<std::size_t>(cfg.max_queued);
     sioserver::Listener listener(io, engine, limits);
     std::string err;
     if (!listener.listen(cfg.bind, cfg.port, err)) {
@@ -165,6 +169,8 @@ static int lab_main(int argc, char** argv) {
     opts.add("--transports", &cfg.transports, "polling,websocket or just one of them");
     opts.add("--cors-origin", &cfg.engine.cors_origin, "Origin allowed to poll from another site (* for any, '' for none)");
     opts.add("--max-connections", &cfg.max_connections, "TCP connections at once (503 above)");
+    opts.add("--idle-timeout", &cfg.idle_timeout_s, "seconds an HTTP connection has for each whole request (408 or closed)");
+    opts.add("--max-queued", &cfg.max_queued, "bytes waiting for one client that does not read; more drops it");
     opts.flag("--recovery", &cfg.recovery, "connection state recovery: offsets on broadcasts, replay after a cut");
     opts.add("--max-disconnection", &cfg.max_disconnection_ms, "recovery: ms a cut client may take to come back");
     opts.add("--test-mode", &cfg.test_mode, "socketio or engineio: the behaviour protocol test suites expect");
@@ -180,7 +186,7 @@ static int lab_main(int argc, char** argv) {
         return 2;
     }
     if (cfg.port < 0 || cfg.port > 65535 || max_payload < 1 || cfg.engine.ping_interval_ms < 1 ||
-        cfg.engine.ping_timeout_ms < 1 || cfg.max_connections < 1) {
+        cfg.engine.ping_timeout_ms < 1 || cfg.max_connections < 1 || cfg.idle_timeout_s < 1 || cfg.max_queued < 1) {
         std::fprintf(stderr, "wirelab lab 6: --port must be 0-65535, the times and limits at least 1\n");
         return 2;
     }

@@ -24,6 +24,7 @@ const char* reason_phrase(int status) {
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
@@ -128,6 +129,11 @@ void Connection::arm_idle() {
     idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec || !self->open_) return;
         if (self->websocket_ || self->awaiting_) return;  // Engine.IO's heartbeat watches these
+        // Reads do not restart this clock, so it is also the deadline for a whole request: part
+        // of one by now (a head sent a byte a second, slowloris) is answered 408 (RFC 9110
+        // section 15.5.9) and the connection closed.
+        if (!self->in_.empty())
+            return self->fail_http(408, "no complete request in " + std::to_string(self->limits_.idle_timeout_s) + " s");
         self->shutdown();
     });
 }
@@ -353,11 +359,17 @@ void Connection::close(std::uint16_t code, std::string_view reason) {
 }
 
 void Connection::queue(Frame bytes) {
-    if (!open_) return;
+    if (!open_ || dropping_) return;
     queued_bytes_ += bytes->size();
     if (queued_bytes_ > limits_.max_queued) {
-        // A client that does not read cannot make the server hold unbounded memory.
-        return shutdown();
+        // A client that does not read cannot make the server hold unbounded memory. It is
+        // dropped with a reset (abort): a FIN would wait behind the unread bytes in the
+        // kernel's buffers for ever, and the client would not learn it was dropped. And it is
+        // dropped after the running handler, not now: we may be inside a broadcast's loop over
+        // the sockets, and closing tells the handler, which takes this socket out of that list.
+        dropping_ = true;
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->abort(); });
+        return;
     }
     out_.push_back(std::move(bytes));
     if (writing_ > 0 || flush_posted_) return;  // on_write or the posted flush takes it

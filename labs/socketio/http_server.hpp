@@ -43,7 +43,7 @@ struct Limits {
     std::size_t max_message = 1'000'000;     // WebSocket message: close 1009 above
     std::size_t max_connections = 10'000;    // 503 above
     std::size_t max_queued = 16u << 20;      // bytes waiting to be written: a slow reader is dropped
-    int idle_timeout_s = 60;                 // an HTTP connection with no request for this long
+    int idle_timeout_s = 60;                 // an HTTP connection with no (complete) request for this long
 };
 
 class Connection;
@@ -120,6 +120,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool open_ = true, closing_ = false, awaiting_ = false, keep_alive_ = true;
     bool websocket_ = false, close_sent_ = false, peer_closed_ = false, read_paused_ = false;
+    bool dropping_ = false;  // over max_queued: shutdown() is posted
     // WebSocket message being reassembled from fragments.
     bool in_message_ = false;
     std::uint8_t message_opcode_ = 0;

@@ -59,6 +59,8 @@ public:
     ~ServerProcess() { stop(); }
 
     int port() const { return port_; }
+    // The server's process id, to read /proc/PID (its memory, its open descriptors).
+    pid_t pid() const { return pid_; }
 
     std::string output() const {
         std::lock_guard<std::mutex> lock(mutex_);
