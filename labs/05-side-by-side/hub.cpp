@@ -24,7 +24,8 @@ namespace {
 std::string_view status_text(int status) {
     static constexpr std::pair<int, std::string_view> kTexts[] = {
         {101, "Switching Protocols"}, {200, "OK"}, {204, "No Content"}, {400, "Bad Request"},
-        {404, "Not Found"}, {405, "Method Not Allowed"}, {408, "Request Timeout"}, {426, "Upgrade Required"},
+        {404, "Not Found"}, {405, "Method Not Allowed"}, {408, "Request Timeout"}, {414, "URI Too Long"},
+        {426, "Upgrade Required"},
         {431, "Request Header Fields Too Large"}, {501, "Not Implemented"}, {503, "Service Unavailable"},
         {505, "HTTP Version Not Supported"},
     };

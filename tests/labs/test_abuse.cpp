@@ -183,6 +183,16 @@ std::string ask(int port, const std::string& request, int timeout_ms = 3000) {
     return c.got();
 }
 
+// A request line longer than the server's head limit gets 414, more header fields than core's
+// parser takes (100) get 431 (RFC 9110 sections 15.5.15, RFC 6585 section 5).
+void check_oversized_heads(int port, const std::string& path) {
+    std::string line = "GET " + path + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    CHECK(status_line(ask(port, line)) == "HTTP/1.1 414 URI Too Long");
+    std::string many = "GET " + path + " HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 101; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
+    CHECK(status_line(ask(port, many + "\r\n")) == "HTTP/1.1 431 Request Header Fields Too Large");
+}
+
 // --- WebSocket, from the client's side (RFC 6455) -----------------------------------------------
 
 const std::string kKey = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455 section 1.3's example
@@ -273,6 +283,19 @@ private:
     Conn c_;
     std::string head_;
 };
+
+// Sends `bytes` on an open WebSocket and returns the code of the server's close frame (0 if
+// none came); the server must then end the TCP connection too.
+std::uint16_t close_code_after(WsClient& c, const std::vector<std::uint8_t>& bytes) {
+    REQUIRE(c.open());
+    c.send(bytes);
+    std::uint16_t code = c.close_code();
+    CHECK(c.conn().wait_closed(4));
+    return code;
+}
+
+// A 64-bit length of 2 GiB in a masked binary frame's header, and no payload.
+const std::vector<std::uint8_t> kHugeHeader = {0x82, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4};
 
 // A text message sent and the same text echoed back: the well-behaved client of lab 04.
 bool echo_works(int port, const std::string& text) {
@@ -433,6 +456,7 @@ TEST_CASE("lab 03 under abuse: slowloris and half-sent requests get 408 within -
     body.send("POST /messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly part");
     CHECK(body.wait_closed(4));
     CHECK(status_line(body.got()) == "HTTP/1.1 408 Request Timeout");
+    check_oversized_heads(port, "/messages?since=0&x=");
 
     CHECK(lab03_works(port));
     CHECK(fds_settle(server.pid(), fds_before) == fds_before);
@@ -539,6 +563,7 @@ TEST_CASE("lab 04 under abuse: slowloris handshakes end at --handshake-timeout, 
         CHECK(seconds_since(t0) > 1.5);
         CHECK(seconds_since(t0) < 3.5);
         CHECK(silent.conn().wait_closed(4));
+        check_oversized_heads(port, "/");
 
         CHECK(echo_works(port, "after"));
         CHECK(fds_settle(server.pid(), fds_before) == fds_before);
@@ -556,18 +581,13 @@ TEST_CASE("lab 04 narrated server: unmasked 1002, invalid UTF-8 1007, too big 10
     REQUIRE(good.open());
     auto close_code_for = [&](const std::vector<std::uint8_t>& bytes) {
         WsClient c(port, "/");
-        REQUIRE(c.open());
-        c.send(bytes);
-        std::uint16_t code = c.close_code();
-        CHECK(c.conn().wait_closed(4));
-        return code;
+        return close_code_after(c, bytes);
     };
-    std::vector<std::uint8_t> big = {0x82, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4};  // 2 GiB claimed
     CHECK(close_code_for(frame(0x81, "hello", false)) == ws::kProtocolError);        // section 5.1
     CHECK(close_code_for(frame(0x81, "bad \xc0\xaf")) == ws::kInvalidPayload);       // section 8.1
     CHECK(close_code_for(frame(0x01, "ok \xed\xa0\x80")) == ws::kInvalidPayload);    // a surrogate, FIN=0
     CHECK(close_code_for(frame(0x82, std::string(1001, 'x'))) == ws::kMessageTooBig);
-    CHECK(close_code_for(big) == ws::kMessageTooBig);                                // from the header alone
+    CHECK(close_code_for(kHugeHeader) == ws::kMessageTooBig);                        // from the header alone
     good.send_text("still here");
     auto frames = good.frames(1);
     REQUIRE(frames.size() == 1);
@@ -683,17 +703,17 @@ TEST_CASE("lab 05 hub under abuse: slowloris gets 408 at --idle-s, bad WebSocket
     CHECK(s.closed_after > 1.5);
     CHECK(s.closed_after < 3.5);
     CHECK(status_line(s.answer) == "HTTP/1.1 408 Request Timeout");
+    check_oversized_heads(ports["short"], "/messages?since=0&x=");
+    check_oversized_heads(ports["ws"], "/ws?x=");
 
     // The WebSocket port only pushes: a data frame is refused with 1008 (policy), a control
     // frame over 125 bytes with 1002, an unmasked one with 1002 (RFC 6455 sections 5.1, 5.5).
     auto close_code_for = [&](const std::vector<std::uint8_t>& bytes) {
         WsClient c(ports["ws"], "/ws");
-        REQUIRE(c.open());
-        c.send(bytes);
-        return c.close_code();
+        return close_code_after(c, bytes);
     };
     CHECK(close_code_for(frame(0x81, "hello")) == ws::kPolicyViolation);
-    CHECK(close_code_for({0x82, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4}) == ws::kPolicyViolation);
+    CHECK(close_code_for(kHugeHeader) == ws::kPolicyViolation);
     CHECK(close_code_for(frame(0x89, std::string(200, 'p'))) == ws::kProtocolError);
     CHECK(close_code_for(frame(0x89, "beat", false)) == ws::kProtocolError);
 
@@ -790,6 +810,7 @@ TEST_CASE("lab 06 under abuse: slowloris gets 408 at --idle-timeout, a silent En
     CHECK(s.closed_after > 1.5);
     CHECK(s.closed_after < 3.5);
     CHECK(status_line(s.answer) == "HTTP/1.1 408 Request Timeout");
+    check_oversized_heads(port, "/socket.io/?EIO=4&transport=polling&x=");
 
     // A Socket.IO client over WebSocket that goes silent (it never answers the pings): the
     // Engine.IO heartbeat closes it after pingInterval + pingTimeout.
@@ -820,17 +841,14 @@ TEST_CASE("lab 06 under abuse: broken frames get 1002, 1007, 1009; Engine.IO and
     auto close_code_for = [&](const std::vector<std::uint8_t>& bytes) {
         auto c = sio_connect(port, "mallory");
         REQUIRE(c);
-        c->send(bytes);
-        std::uint16_t code = c->close_code();
-        CHECK(c->conn().wait_closed(4));
-        return code;
+        return close_code_after(*c, bytes);
     };
     // RFC 6455: an unmasked client frame is a protocol error (5.1), text that is not UTF-8 is
     // 1007 (8.1), a message over maxPayload 1009 (the reference server's ws does the same).
     CHECK(close_code_for(frame(0x81, "42[\"chat message\",\"x\"]", false)) == ws::kProtocolError);
     CHECK(close_code_for(frame(0x81, "42[\"chat message\",\"\xff\xfe\"]")) == ws::kInvalidPayload);
     CHECK(close_code_for(frame(0x81, "42[\"chat message\",\"" + std::string(2000, 'x') + "\"]")) == ws::kMessageTooBig);
-    CHECK(close_code_for({0x82, 0xff, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4}) == ws::kMessageTooBig);
+    CHECK(close_code_for(kHugeHeader) == ws::kMessageTooBig);
     // Engine.IO garbage (no such packet type) and Socket.IO garbage (no such packet type, an
     // event without a name): the session is closed, as the reference server closes it with a
     // "parse error"; the WebSocket gets a close frame and TCP ends.
@@ -842,6 +860,7 @@ TEST_CASE("lab 06 under abuse: broken frames get 1002, 1007, 1009; Engine.IO and
         CHECK(c->close_code() != 0);
         CHECK(c->conn().wait_closed(4));
     }
+    CHECK(output_has(server, "mallory disconnected (parse error", 3, 3));
     CHECK(labtest::count_lines(server.output(), "mallory disconnected (parse error") == 3);
 
     // Over polling: a body that does not decode gets 400 and its session is closed (its sid is
