@@ -695,6 +695,8 @@ TEST_CASE("lab 05 hub under abuse: slowloris gets 408 at --idle-s, bad WebSocket
     REQUIRE(ports.size() == 5);
     const int fds_before = fds_at_rest(hub.pid());
 
+    // Alongside, a connection that sends nothing at all (a receiver gone without a FIN).
+    Conn silent(ports["long"]);
     bool served_meanwhile = false;
     Slowloris s = slowloris(ports["short"], "GET /messages?since=0 HTTP/1.1\r\nHost: x\r\n\r\n", 8,
                             [&] { served_meanwhile = hub_poll_works(ports["short"]) && hub_ws_works(ports["ws"]); });
@@ -703,6 +705,8 @@ TEST_CASE("lab 05 hub under abuse: slowloris gets 408 at --idle-s, bad WebSocket
     CHECK(s.closed_after > 1.5);
     CHECK(s.closed_after < 3.5);
     CHECK(status_line(s.answer) == "HTTP/1.1 408 Request Timeout");
+    CHECK(silent.wait_closed(1));  // closed at --idle-s like the slowloris, without a word
+    CHECK(silent.got().empty());
     check_oversized_heads(ports["short"], "/messages?since=0&x=");
     check_oversized_heads(ports["ws"], "/ws?x=");
 
@@ -802,6 +806,8 @@ TEST_CASE("lab 06 under abuse: slowloris gets 408 at --idle-timeout, a silent En
     const int port = server.port();
     const int fds_before = fds_at_rest(server.pid());
 
+    // Alongside, a connection that sends nothing at all (a client gone without a FIN).
+    Conn silent_tcp(port);
     bool served_meanwhile = false;
     Slowloris s = slowloris(port, "GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n", 8,
                             [&] { served_meanwhile = !eio_open(port).empty() && chat_works(port, "ada"); });
@@ -810,6 +816,8 @@ TEST_CASE("lab 06 under abuse: slowloris gets 408 at --idle-timeout, a silent En
     CHECK(s.closed_after > 1.5);
     CHECK(s.closed_after < 3.5);
     CHECK(status_line(s.answer) == "HTTP/1.1 408 Request Timeout");
+    CHECK(silent_tcp.wait_closed(1));  // closed at --idle-timeout like the slowloris, without a word
+    CHECK(silent_tcp.got().empty());
     check_oversized_heads(port, "/socket.io/?EIO=4&transport=polling&x=");
 
     // A Socket.IO client over WebSocket that goes silent (it never answers the pings): the
