@@ -91,10 +91,11 @@ public:
     // Starts reading again from the first packet.
     void rewind();
 
-private:
-    CaptureFile() = default;
     CaptureFile(const CaptureFile&) = delete;  // owns the map
     CaptureFile& operator=(const CaptureFile&) = delete;
+
+private:
+    CaptureFile() = default;
     bool next_pcap(Frame& frame);
     bool next_pcapng(Frame& frame);
     bool fail(std::uint64_t offset, std::string what);
@@ -147,10 +148,11 @@ public:
     bool close();  // also called by the destructor
     std::uint64_t packets() const { return packets_; }
 
-private:
-    CaptureWriter() = default;
     CaptureWriter(const CaptureWriter&) = delete;  // owns the FILE
     CaptureWriter& operator=(const CaptureWriter&) = delete;
+
+private:
+    CaptureWriter() = default;
     bool put(const void* p, std::size_t n);
     bool put_u16(std::uint16_t v);
     bool put_u32(std::uint32_t v);

@@ -172,8 +172,8 @@ std::uint64_t units_from_tsresol(std::uint8_t tsresol) {
 // Timestamp in the interface's units -> nanoseconds since the epoch. 128-bit arithmetic keeps
 // every resolution exact; a time outside int64 nanoseconds (before 1678 or after 2262) is
 // clamped rather than wrapped.
-__extension__ typedef __int128 Int128;
-__extension__ typedef unsigned __int128 UInt128;
+__extension__ using Int128 = __int128;
+__extension__ using UInt128 = unsigned __int128;
 std::int64_t ticks_to_ns(std::uint64_t ticks, const Interface& iface) {
     const std::uint64_t units = iface.ts_units_per_sec;
     Int128 ns = Int128(iface.ts_offset_sec) * kNsPerSec;

@@ -402,9 +402,8 @@ Value Value::object(std::vector<std::pair<std::string, Value>> members) {
 
 const Value* Value::find(std::string_view key) const {
     if (type != Type::object) return nullptr;
-    for (auto it = members.rbegin(); it != members.rend(); ++it)
-        if (it->first == key) return &it->second;
-    return nullptr;
+    auto it = std::find_if(members.rbegin(), members.rend(), [&](const auto& m) { return m.first == key; });
+    return it == members.rend() ? nullptr : &it->second;
 }
 
 std::optional<Value> parse(std::string_view text, CodecError* err, const Limits& limits) {

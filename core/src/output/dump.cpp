@@ -466,7 +466,7 @@ bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err) {
             } else if (key == "header" && (val == "y" || val == "n")) {
                 opt.header = val == "y";
             } else if (key == "quote" && (val == "d" || val == "s" || val == "n")) {
-                opt.quote = val == "n" ? 0 : val[0];
+                opt.quote = val == "n" ? '\0' : val[0];
             } else {
                 std::fprintf(err,
                              "wirelab dump: bad -E option '%s' (accepted: separator=S, aggregator=S, "

@@ -67,7 +67,7 @@ void append_hex(std::string& out, std::uint64_t v, int digits) {
     buf[1] = 'x';
     if (digits > 16) digits = 16;
     for (int i = 0; i < digits; ++i) buf[2 + i] = kHex[(v >> ((digits - 1 - i) * 4)) & 0xf];
-    out.append(buf, static_cast<std::size_t>(2 + digits));
+    out.append(buf, 2 + static_cast<std::size_t>(digits));
 }
 
 void append_ipv4(std::string& out, const std::uint8_t* p) {
@@ -266,7 +266,7 @@ void append_field_value(std::string& out, const Tree& tree, const Frame& frame, 
             } else
                 append_uint(out, n.value);
             return;
-        case FieldType::reltime: append_seconds(out, static_cast<std::int64_t>(n.value), 9); return;
+        case FieldType::reltime:
         case FieldType::abstime: append_seconds(out, static_cast<std::int64_t>(n.value), 9); return;
         case FieldType::ether: {
             Bytes b = node_bytes(tree, frame, n);

@@ -177,7 +177,7 @@ public:
             if (!sid.empty()) ctx.tree.add_text(kFields[hf_sid], tvb, 0, 0, sid, kGenerated);
             ctx.tree.add(kFields[hf_ok], tvb, 0, 2, 0);
             layer.set_summary("POST accepted (ok)");
-            m.summaries.push_back("Engine.IO POST accepted (ok)");
+            m.summaries.emplace_back("Engine.IO POST accepted (ok)");
         } else if (m.transport == kPollingResponse && !tvb.empty() && tvb.data()[0] == '{') {
             error_response(m, tvb);
         } else {
@@ -267,7 +267,7 @@ private:
         std::string_view text = as_text(rec);
         if (text.empty()) {
             ctx.malformed(rec, 0, 0, "empty Engine.IO packet (no type)");
-            m.summaries.push_back("Engine.IO [Malformed: empty packet]");
+            m.summaries.emplace_back("Engine.IO [Malformed: empty packet]");
             return;
         }
         if (text[0] == 'b') {
@@ -372,7 +372,7 @@ private:
         const json::Value* msg = v ? v->find("message") : nullptr;
         if (!code || code->type != json::Type::number) {
             ctx.malformed(body, 0, body.size(), "a JSON body that is not an Engine.IO error ({\"code\":...,\"message\":...})");
-            m.summaries.push_back("Engine.IO [Malformed: unexpected JSON body]");
+            m.summaries.emplace_back("Engine.IO [Malformed: unexpected JSON body]");
             return;
         }
         auto n = static_cast<std::uint64_t>(code->number < 0 ? 0 : code->number);

@@ -2,6 +2,7 @@
 // RFC 7413 Fast Open), stream index and relative sequence numbers.
 #include <unordered_map>
 
+#include <array>
 #include <map>
 #include <vector>
 
@@ -163,13 +164,13 @@ struct Flow {
 
 struct Stream {
     std::uint32_t index = 0;
-    Direction dir[2];      // [0]: endpoint a -> b, [1]: b -> a
+    std::array<Direction, 2> dir;  // [0]: endpoint a -> b, [1]: b -> a
     int client = -1;       // which of dir[] is the side that opened the connection
     bool app_decided = false;
     StreamProtocol* app = nullptr;
     std::unique_ptr<StreamState> app_state;
     std::string upgrade_uri, upgrade_extensions;  // from HTTP's 101, for WebSocket
-    Flow flow[2];
+    std::array<Flow, 2> flow;
 };
 
 // Reassembly limits: memory for one connection stays bounded whatever it sends.
