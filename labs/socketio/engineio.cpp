@@ -236,9 +236,11 @@ void Engine::post(const std::shared_ptr<Session>& s, const std::shared_ptr<Conne
     std::vector<eio::Packet> packets;
     wirelab::CodecError err;
     bool ok = eio::decode_payload(req.body, packets, &err);
+    // Whatever the body held, the reference server answers 200 "ok" (the request itself was
+    // fine) and closes the session if a packet did not decode, with the reason "parse error"
+    // (engine.io's transports/polling.js onDataRequest, socket.js onPacket).
     Response r;
-    r.body = ok ? "ok" : "bad payload: " + err.what;
-    r.status = ok ? 200 : 400;
+    r.body = "ok";
     add_cors(req, r);
     conn->respond(std::move(r));
     if (!ok) return s->close("parse error");
