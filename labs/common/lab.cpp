@@ -97,10 +97,12 @@ bool Options::parse(int argc, char** argv) {
             if (o->i) {
                 long v = std::strtol(value.c_str(), &end, 10);
                 if (value.empty() || *end || errno || v < -2147483647L || v > 2147483647L)
+                    // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, then returns
                     return bad(a + " wants a whole number, not '" + value + "'");
                 *o->i = static_cast<int>(v);
             } else {
                 double v = std::strtod(value.c_str(), &end);
+                // NOLINTNEXTLINE(performance-inefficient-string-concatenation): once, then returns
                 if (value.empty() || *end || errno) return bad(a + " wants a number, not '" + value + "'");
                 *o->d = v;
             }
