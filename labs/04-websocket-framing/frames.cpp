@@ -6,7 +6,7 @@
 
 namespace lab04 {
 
-std::size_t FrameReader::fail(std::size_t used, ws::Violation v, FrameEvents& events) {
+std::size_t FrameReader::fail(std::size_t used, const ws::Violation& v, FrameEvents& events) {
     failed_ = true;
     events.on_violation(v);
     return used;
@@ -126,8 +126,8 @@ std::string hex(std::span<const std::uint8_t> data, std::size_t max) {
 // The border between two rows of the box: '+' wherever a cell of either row starts or ends.
 std::string border(const std::vector<int>& above, const std::vector<int>& below, int width) {
     std::string line(static_cast<std::size_t>(2 * width + 1), '-');
-    for (int b : above) line[static_cast<std::size_t>(2 * b)] = '+';
-    for (int b : below) line[static_cast<std::size_t>(2 * b)] = '+';
+    for (int b : above) line[2 * static_cast<std::size_t>(b)] = '+';
+    for (int b : below) line[2 * static_cast<std::size_t>(b)] = '+';
     return line;
 }
 
@@ -192,7 +192,8 @@ std::string draw_frame(const ws::FrameHeader& h, std::span<const std::uint8_t> h
     if (!payload.empty()) {
         if (h.masked) {
             // Mask a copy of the first bytes again to show what actually crossed the wire.
-            std::vector<std::uint8_t> wire(payload.begin(), payload.begin() + std::min<std::size_t>(payload.size(), 16));
+            auto shown = payload.first(std::min<std::size_t>(payload.size(), 16));
+            std::vector<std::uint8_t> wire(shown.begin(), shown.end());
             ws::apply_mask(wire, h.mask);
             out += indent + "payload on the wire (masked): " + hex(wire, 16) + (payload.size() > 16 ? " ..." : "") + "\n";
         }

@@ -47,7 +47,7 @@ public:
     bool stopped() const { return stopped_; }
 
 private:
-    std::size_t fail(std::size_t used, ws::Violation v, FrameEvents& events);
+    std::size_t fail(std::size_t used, const ws::Violation& v, FrameEvents& events);
 
     bool from_client_;
     std::uint64_t max_message_;

@@ -541,7 +541,7 @@ void Hub::on_receive(boost::system::error_code ec, std::size_t n) {
     do_receive();
 }
 
-void Hub::send_datagram(std::shared_ptr<const std::string> bytes, const udp::endpoint& to) {
+void Hub::send_datagram(const std::shared_ptr<const std::string>& bytes, const udp::endpoint& to) {
     // sendto(): each call is one datagram. The shared_ptr keeps the bytes alive until the
     // kernel has them. There is no queue and no retry: if the receiver's buffer is full the
     // datagram is dropped there, and nobody tells us.

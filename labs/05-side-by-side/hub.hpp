@@ -76,7 +76,7 @@ private:
     void on_accept(std::size_t which, boost::system::error_code ec, asio::ip::tcp::socket socket);
     void do_receive();
     void on_receive(boost::system::error_code ec, std::size_t n);
-    void send_datagram(std::shared_ptr<const std::string> bytes, const asio::ip::udp::endpoint& to);
+    void send_datagram(const std::shared_ptr<const std::string>& bytes, const asio::ip::udp::endpoint& to);
     void deliver(const Message& m);
 
     asio::io_context& io_;

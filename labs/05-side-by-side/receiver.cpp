@@ -53,7 +53,7 @@ constexpr std::size_t kMaxAnswer = 4 * 1024 * 1024;
 
 class Receiver {
 public:
-    Receiver(const ReceiverPlan& plan, ReceiverLog& log) : plan_(plan), log_(log), rng_(std::random_device{}()) {}
+    Receiver(ReceiverPlan plan, ReceiverLog& log) : plan_(std::move(plan)), log_(log), rng_(std::random_device{}()) {}
 
     void run() {
         while (true) {
