@@ -49,7 +49,7 @@ void say_lines(std::string_view who, std::string_view text, std::string_view ind
 Clock::duration seconds(double s) { return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); }
 
 // Runs `fn` after `delay` on `ex` (the demo's and the client's pacing).
-void after(asio::any_io_executor ex, Clock::duration delay, std::function<void()> fn) {
+void after(const asio::any_io_executor& ex, Clock::duration delay, std::function<void()> fn) {
     auto timer = std::make_shared<asio::steady_timer>(ex, delay);
     timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code ec) {
         if (!ec) fn();
@@ -475,7 +475,7 @@ private:
         do_accept();
     }
 
-    void push_loop(const std::shared_ptr<Endpoint>& e, std::shared_ptr<asio::steady_timer> timer, int left, int n,
+    void push_loop(const std::shared_ptr<Endpoint>& e, const std::shared_ptr<asio::steady_timer>& timer, int left, int n,
                    Clock::duration every) {
         timer->expires_after(every);
         std::weak_ptr<Endpoint> weak = e;
@@ -730,13 +730,13 @@ int run_demo(const PeerOptions& options) {
                           {65535, false, "65535 bytes: the largest 16-bit length (binary)"},
                           {65536, false, "65536 bytes: the 7-bit field says 127, a 64-bit length follows (binary)"}};
     for (const Size& s : sizes)
-        steps.push_back([&, s] {
+        steps.emplace_back([&, s] {
             lab::say("demo", "--- a message of %s ---", s.why);
             awaiting = 1;
             std::vector<std::uint8_t> payload = s.n == 5 ? std::vector<std::uint8_t>{'h', 'e', 'l', 'l', 'o'} : pattern(s.n, s.text);
             if (auto c = weak.lock()) c->send(s.text ? ws::kText : ws::kBinary, payload);
         });
-    steps.push_back([&] {
+    steps.emplace_back([&] {
         lab::say("demo", "--- one message in three frames: FIN=0 opcode 1, FIN=0 opcode 0, FIN=1 opcode 0 ---");
         awaiting = 1;
         if (auto c = weak.lock()) {
@@ -745,12 +745,12 @@ int run_demo(const PeerOptions& options) {
             c->send(ws::kContinuation, bytes_of("world!"), true);
         }
     });
-    steps.push_back([&] {
+    steps.emplace_back([&] {
         lab::say("demo", "--- ping: the server must answer with a pong carrying the same bytes ---");
         awaiting = 1;
         if (auto c = weak.lock()) c->send(ws::kPing, bytes_of("are you there?"));
     });
-    steps.push_back([&] {
+    steps.emplace_back([&] {
         lab::say("demo", "--- full duplex: the server pushes three messages while the client sends three ---");
         awaiting = 6;  // three echoes and three pushes
         server.push(3, std::chrono::milliseconds(100));
@@ -759,7 +759,7 @@ int run_demo(const PeerOptions& options) {
                 if (auto c = weak.lock()) c->send_text("client message " + std::to_string(i + 1) + " of 3");
             });
     });
-    steps.push_back([&] {
+    steps.emplace_back([&] {
         lab::say("demo", "--- the closing handshake: close 1000 with a reason, the answer, then TCP FINs ---");
         if (auto c = weak.lock()) c->close(ws::kNormal, "demo finished");
     });
