@@ -24,7 +24,7 @@ void add_socketio_test_mode(sioserver::SocketServer& io) {
     for (const char* nsp : {"/", "/custom"}) {
         sioserver::NamespaceHandlers h;
         h.on_connection = [&io](const sioserver::SocketPtr& s) { io.emit(s, "auth", {s->auth}); };
-        h.on_event = [&io](const sioserver::SocketPtr& s, const std::string& event, sioserver::Args& args, sioserver::AckFn ack) {
+        h.on_event = [&io](const sioserver::SocketPtr& s, const std::string& event, sioserver::Args& args, const sioserver::AckFn& ack) {
             if (event == "message") io.emit(s, "message-back", args);
             else if (event == "message-with-ack" && ack) ack(args);
         };
@@ -76,18 +76,18 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
             sioserver::Response r;
             r.status = 405;
             r.body = "only GET here\n";
-            return conn->respond(std::move(r));
+            return conn->respond(r);
         }
         if (req.path == "/socket.io/socket.io.js") {
             std::string dir = cfg.bundle.substr(0, cfg.bundle.rfind('/'));
             sioserver::Response r = sioserver::static_file(dir, "/socket.io.js");
             if (r.status == 404) r.body = "the socket.io client bundle is not installed (run ./wirelab to set it up)\n";
             r.head = req.method == "HEAD";
-            return conn->respond(std::move(r));
+            return conn->respond(r);
         }
         sioserver::Response r = sioserver::static_file(cfg.web, req.path);
         r.head = req.method == "HEAD";
-        conn->respond(std::move(r));
+        conn->respond(r);
     };
     sioserver::Engine engine(io, cfg.engine, *handler, other);
     sio.set_engine(&engine);

@@ -52,14 +52,14 @@ struct ClientState {
 
 class MissedEvents {
 public:
-    MissedEvents(boost::asio::io_context& io, sioserver::SocketServer& sio, Config cfg)
+    MissedEvents(boost::asio::io_context& io, sioserver::SocketServer& sio, const Config& cfg)
         : io_(io), sio_(sio), cfg_(cfg), tick_timer_(io), cut_timer_(io), retry_timer_(io), rng_(cfg.seed) {}
 
     void install() {
         sioserver::NamespaceHandlers h;
         h.on_connection = [this](const SocketPtr& s) { on_connection(s); };
         h.on_disconnect = [this](const SocketPtr& s, const std::string& reason) { on_disconnect(s, reason); };
-        h.on_event = [this](const SocketPtr& s, const std::string& event, Args& args, sioserver::AckFn ack) {
+        h.on_event = [this](const SocketPtr& s, const std::string& event, Args& args, const sioserver::AckFn& ack) {
             if (event == "cut-me") {  // the demo's "cut on command"
                 if (ack) ack({});
                 cut(s);
@@ -146,7 +146,7 @@ private:
 
     void send_with_ack(ClientState& c, std::uint64_t seq) {
         ClientState* cp = &c;
-        sio_.emit(c.socket, "tick", {json::Value::from_number(double(seq))}, [cp, seq](Args) { cp->unacked.erase(seq); });
+        sio_.emit(c.socket, "tick", {json::Value::from_number(double(seq))}, [cp, seq](const Args&) { cp->unacked.erase(seq); });
     }
 
     void resend(ClientState& c) {
@@ -311,7 +311,7 @@ int run(const Config& cfg, bool view) {
     sioserver::Engine engine(io, eo, sio, [](const std::shared_ptr<sioserver::Connection>& c, sioserver::Request&) {
         sioserver::Response r;
         r.status = 404;
-        c->respond(std::move(r));
+        c->respond(r);
     });
     sio.set_engine(&engine);
     sioserver::Listener listener(io, engine, {});
@@ -350,7 +350,7 @@ int run(const Config& cfg, bool view) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     Config cfg;
     std::string fix = "none";
     bool view = false;
@@ -389,3 +389,5 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     return run(cfg, view);
 }
+
+int main(int argc, char** argv) { return lab::run_main("07", argc, argv, lab_main); }

@@ -33,7 +33,7 @@ struct Node {
         : engine(io, {}, sio, [](const std::shared_ptr<sioserver::Connection>& c, sioserver::Request&) {
               sioserver::Response r;
               r.status = 404;
-              c->respond(std::move(r));
+              c->respond(r);
           }),
           listener(io, engine, {}) {
         lab08::RedisOptions o = redis;
@@ -210,7 +210,7 @@ private:
             accept();
         });
     }
-    void read(std::shared_ptr<tcp::socket> sock, std::shared_ptr<asio::streambuf> buf) {
+    void read(const std::shared_ptr<tcp::socket>& sock, const std::shared_ptr<asio::streambuf>& buf) {
         asio::async_read_until(*sock, *buf, '\n', [this, sock, buf](boost::system::error_code ec, std::size_t n) {
             if (ec) return;
             std::string line(asio::buffers_begin(buf->data()), asio::buffers_begin(buf->data()) + static_cast<long>(n) - 1);

@@ -55,7 +55,7 @@ void add_chat(SocketServer& io) {
             session ? session->transport() : "?");
         online->changed();
     };
-    h.on_event = [&io](const SocketPtr& s, const std::string& event, Args& args, AckFn ack) {
+    h.on_event = [&io](const SocketPtr& s, const std::string& event, Args& args, const AckFn& ack) {
         if (event == "chat message") {
             // As in Socket.IO's own chat tutorial: io.emit('chat message', msg), to everyone,
             // the sender included, unchanged. A client that joined a room chats in that room.

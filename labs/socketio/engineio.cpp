@@ -72,7 +72,7 @@ void Session::flush_poll() {
     auto conn = std::move(poll_);
     poll_.reset();
     conn->user.reset();
-    conn->respond(std::move(r));
+    conn->respond(r);
 }
 
 void Session::schedule_ping() {
@@ -103,7 +103,7 @@ void Session::close(const std::string& reason) {
         Response r;
         r.body = "1";  // close
         poll_->user.reset();
-        poll_->respond(std::move(r));
+        poll_->respond(r);
     }
     poll_.reset();
     if (ws_) {
@@ -147,7 +147,7 @@ void Engine::error(const std::shared_ptr<Connection>& conn, const Request& req, 
     r.content_type = "application/json";
     r.body = "{\"code\":" + std::to_string(code) + ",\"message\":\"" + std::string(eio::error_code_name(code)) + "\"}";
     add_cors(req, r);
-    conn->respond(std::move(r));
+    conn->respond(r);
 }
 
 void Engine::on_request(const std::shared_ptr<Connection>& conn, Request& req) {
@@ -158,7 +158,7 @@ void Engine::on_request(const std::shared_ptr<Connection>& conn, Request& req) {
         add_cors(req, r);
         r.headers.emplace_back("Access-Control-Allow-Methods", "GET, POST");
         r.headers.emplace_back("Access-Control-Allow-Headers", "content-type");
-        return conn->respond(std::move(r));
+        return conn->respond(r);
     }
     if (req.param("EIO") != "4") return error(conn, req, 5);
     std::string transport = req.param("transport");
@@ -185,7 +185,7 @@ void Engine::handshake(const std::shared_ptr<Connection>& conn, Request& req, bo
     sessions_[s->sid()] = s;
     eio::Handshake h;
     h.sid = s->sid();
-    if (!websocket && opts_.websocket) h.upgrades.push_back("websocket");
+    if (!websocket && opts_.websocket) h.upgrades.emplace_back("websocket");
     h.ping_interval = static_cast<std::uint64_t>(opts_.ping_interval_ms);
     h.ping_timeout = static_cast<std::uint64_t>(opts_.ping_timeout_ms);
     h.max_payload = opts_.max_payload;
@@ -205,7 +205,7 @@ void Engine::handshake(const std::shared_ptr<Connection>& conn, Request& req, bo
         Response r;
         r.body = eio::encode_polling_packet(open);
         add_cors(req, r);
-        conn->respond(std::move(r));
+        conn->respond(r);
     }
     s->schedule_ping();
     handler_.on_open(s);
@@ -229,7 +229,7 @@ void Engine::post(const std::shared_ptr<Session>& s, const std::shared_ptr<Conne
         r.status = 413;
         r.body = "payload larger than maxPayload (" + std::to_string(opts_.max_payload) + " bytes)\n";
         add_cors(req, r);
-        conn->respond(std::move(r));
+        conn->respond(r);
         s->close("transport error: payload too large");
         return;
     }
@@ -242,7 +242,7 @@ void Engine::post(const std::shared_ptr<Session>& s, const std::shared_ptr<Conne
     Response r;
     r.body = "ok";
     add_cors(req, r);
-    conn->respond(std::move(r));
+    conn->respond(r);
     if (!ok) return s->close("parse error");
     for (auto& p : packets) {
         if (!s->open()) break;

@@ -45,7 +45,7 @@ std::string lower(std::string_view s) {
 
 std::string serialize(const Response& r, bool keep_alive) {
     std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) + "\r\n";
-    for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : r.headers) out.append(name).append(": ").append(value).append("\r\n");
     if (r.status != 204) {
         out += "Content-Type: " + r.content_type + "\r\n";
         out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
@@ -217,7 +217,7 @@ void Connection::process_http() {
     }
 }
 
-void Connection::respond(Response r) {
+void Connection::respond(const Response& r) {
     if (!open_ || !awaiting_) return;
     awaiting_ = false;
     queue(std::make_shared<const std::string>(serialize(r, keep_alive_)));
@@ -241,7 +241,7 @@ void Connection::fail_http(int status, const std::string& why) {
     r.body = why + "\n";
     awaiting_ = true;
     keep_alive_ = false;
-    respond(std::move(r));
+    respond(r);
 }
 
 void Connection::accept_websocket(const Request& req) {
@@ -254,7 +254,7 @@ void Connection::accept_websocket(const Request& req) {
         r.status = 400;
         r.body = "bad WebSocket handshake: needs GET, Upgrade: websocket, Connection: Upgrade and a 16-byte Sec-WebSocket-Key\n";
         keep_alive_ = false;
-        return respond(std::move(r));
+        return respond(r);
     }
     if (req.header("sec-websocket-version") != "13") {
         Response r;
@@ -262,7 +262,7 @@ void Connection::accept_websocket(const Request& req) {
         r.headers.emplace_back("Sec-WebSocket-Version", "13");
         r.body = "WebSocket version 13 only\n";
         keep_alive_ = false;
-        return respond(std::move(r));
+        return respond(r);
     }
     std::string out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Accept: " + ws::accept_key(key) + "\r\n\r\n";
@@ -297,8 +297,6 @@ void Connection::process_ws() {
 
         if (h.opcode == ws::kPing) {
             send_frame(make_frame(ws::kPong, text));
-        } else if (h.opcode == ws::kPong) {
-            // unsolicited pongs are allowed and ignored (section 5.5.3)
         } else if (h.opcode == ws::kClose) {
             if (auto v = ws::check_close_payload(payload)) return fail_ws(v->code, v->reason);
             if (!close_sent_) {
@@ -310,8 +308,9 @@ void Connection::process_ws() {
             closing_ = true;
             if (out_.empty()) shutdown();
             return;
-        } else if (close_sent_) {
-            // After our close, data frames are read and dropped (section 5.5.1).
+        } else if (h.opcode == ws::kPong || close_sent_) {
+            // Unsolicited pongs are allowed and ignored (section 5.5.3). After our close, data
+            // frames are read and dropped (section 5.5.1).
         } else {
             if (h.opcode != ws::kContinuation) {
                 in_message_ = true;

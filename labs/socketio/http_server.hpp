@@ -71,7 +71,7 @@ public:
     void start();
 
     // Answers the request being handled; the next request is read after it.
-    void respond(Response r);
+    void respond(const Response& r);
     bool awaiting_response() const { return awaiting_; }
     // Answers the Upgrade request with 101 and switches to WebSocket frames.
     void accept_websocket(const Request& req);
