@@ -23,16 +23,20 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop = true; }
 
 // A port nobody listens on: bind port 0, read which port the kernel gave, and close again.
+// 0 if the kernel gave none (no socket left, say).
 int unused_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
     ::close(fd);
-    return ntohs(a.sin_port);
+    return port;
 }
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -79,6 +83,12 @@ int demo(const std::string& api, lab01::Framing framing, const std::string& capt
     int port = start_server(api, scfg, server);
     if (!port) return 1;
     int closed_port = unused_port();
+    if (!closed_port) {
+        std::perror("demo: no free port for step 4");
+        g_stop = true;
+        server.join();
+        return 1;
+    }
 
     lab::Recorder recorder;
     if (!capture.empty())
@@ -111,7 +121,7 @@ int demo(const std::string& api, lab01::Framing framing, const std::string& capt
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     std::string api = "posix", bind = "127.0.0.1", host = "127.0.0.1", framing_text = "newline", capture, send;
     int port = 5001, max_message = 64 * 1024, max_connections = 16, idle_timeout = 30;
     bool nodelay = false, cork = false, no_half_close = false, view = false;
@@ -204,3 +214,5 @@ int main(int argc, char** argv) {
     }
     return rc;
 }
+
+int main(int argc, char** argv) { return lab::run_main("01", argc, argv, lab_main); }

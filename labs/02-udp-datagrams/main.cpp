@@ -186,7 +186,7 @@ int demo(const Settings& o) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int lab_main(int argc, char** argv) {
     Settings o;
     lab::Options opts("2", "Lab 02: UDP datagrams. Boundaries kept, no connection; sequence numbers reveal "
                       "loss, duplicates and reordering; IP fragments.",
@@ -251,3 +251,5 @@ int main(int argc, char** argv) {
     if (o.view && !o.capture.empty() && ::access(o.capture.c_str(), R_OK) == 0) return lab::open_viewer(o.capture);
     return rc;
 }
+
+int main(int argc, char** argv) { return lab::run_main("02", argc, argv, lab_main); }
