@@ -5,6 +5,7 @@
 // Field values follow tshark 4.0 byte for byte, quirks included: names are expanded with the
 // same limits (255 octets, 255 pointers), shown the same way ("<Root>", "<Name too long>",
 // "<Name contains a pointer that loops>"), and decoding stops where tshark's would.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <memory>
@@ -417,10 +418,18 @@ bool printable(std::uint32_t uc) {
     return true;
 }
 
+bool printable_ascii(char c) { return c >= 0x20 && c < 0x7f; }
+
 // Wireshark's format_text(): printable characters as they are, control characters as C escapes
 // (\n, \001), other unprintable characters as \uXXXX. Names go through it before display.
 void append_format_text(std::string& out, std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
+        // Nearly every name is printable ASCII only: copy such a run in one piece.
+        std::size_t run = i;
+        while (run < s.size() && printable_ascii(s[run])) ++run;
+        out.append(s.substr(i, run - i));
+        i = run;
+        if (i == s.size()) break;
         std::uint32_t uc = next_utf8(s, i);
         if (printable(uc)) {
             append_utf8(out, uc);
@@ -456,6 +465,14 @@ std::string record_string(Bytes b, bool utf8) {
     std::string_view s(reinterpret_cast<const char*>(b.data()), b.size());
     s = s.substr(0, s.find('\0'));
     for (std::size_t i = 0; i < s.size();) {
+        // ASCII other than tab, CR and LF stays as it is: copy such a run in one piece.
+        std::size_t run = i;
+        while (run < s.size() && static_cast<unsigned char>(s[run]) < 0x80 && s[run] != '\t' && s[run] != '\r' &&
+               s[run] != '\n')
+            ++run;
+        out.append(s.substr(i, run - i));
+        i = run;
+        if (i == s.size()) break;
         std::uint32_t uc;
         if (utf8) {
             uc = next_utf8(s, i);
@@ -536,9 +553,8 @@ struct Name {
     // Labels in the name: dots plus one, 0 for a name of at most one character.
     std::size_t labels() const {
         if (text_len <= 1) return 0;
-        std::size_t n = 1;
-        for (std::size_t i = 0; i < text_len && i < text.size(); ++i) n += text[i] == '.';
-        return n;
+        std::string_view name = std::string_view(text).substr(0, text_len);
+        return 1 + static_cast<std::size_t>(std::count(name.begin(), name.end(), '.'));
     }
 };
 
@@ -594,12 +610,11 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                 }
                 std::size_t count = *c;
                 if (!m.has(off, count)) return fail(past(off, count, NameError::label_past_end), off - 1);
-                for (std::size_t i = 0; i < count; ++i) {
-                    if (room <= 0) break;
-                    n.text += static_cast<char>(m.data()[off + i]);
-                    ++n.text_len;
-                    --room;
-                }
+                // The label's octets, as many as the room left for the name takes.
+                std::size_t take = std::min(count, static_cast<std::size_t>(std::max(room, 0)));
+                n.text.append(reinterpret_cast<const char*>(m.data()) + off, take);
+                n.text_len += take;
+                room -= static_cast<int>(take);
                 off += count;
                 walked += count + 1;
                 break;
