@@ -143,6 +143,7 @@ public:
     Server& operator=(const Server&) = delete;
 
     int port() const { return port_; }
+    pid_t pid() const { return pid_; }  // the lab program itself (started with exec)
     // Everything it printed so far (reads what is waiting first).
     const std::string& output() {
         while (read_some(0)) {}
