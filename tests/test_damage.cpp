@@ -113,12 +113,17 @@ bool says_one_of(const std::string& text, const std::vector<std::string>& says) 
     return says.empty();
 }
 
+enum class Formats { both, pcap, pcapng };
+
 // Feeds every damaged file of `kind` to `wirelab dump -T fields -e frame.number` (one line a
-// frame) and checks what it printed. Returns how many files were tried.
-std::size_t dump_damaged(damage::Kind kind) {
+// frame) and checks what it printed. Returns how many files were tried. (A run costs about
+// 5 ms, 40 ms in the sanitizer build: the biggest kind is split by format to stay well under
+// 30 s a case there.)
+std::size_t dump_damaged(damage::Kind kind, Formats formats = Formats::both) {
     Scratch scratch(damage::kind_name(kind));
     std::size_t tried = 0;
     for (const damage::Source& source : damage::sources(WIRELAB_SHARED_CAPTURES, scratch.dir)) {
+        if (formats != Formats::both && source.pcapng != (formats == Formats::pcapng)) continue;
         for (const damage::Damaged& d : damage::damage_all(source)) {
             if (d.kind != kind) continue;
             ++tried;
@@ -192,8 +197,12 @@ TEST_CASE("wirelab dump: a capture cut at a record boundary lists the records be
     CHECK(dump_damaged(damage::Kind::cut_at_boundary) > 50);
 }
 
-TEST_CASE("wirelab dump: a capture cut inside a record says truncated at the record's offset", "[capture][damage][dump]") {
-    CHECK(dump_damaged(damage::Kind::cut_inside) > 300);
+TEST_CASE("wirelab dump: a pcap cut inside a record says truncated at the record's offset", "[capture][damage][dump]") {
+    CHECK(dump_damaged(damage::Kind::cut_inside, Formats::pcap) > 250);
+}
+
+TEST_CASE("wirelab dump: a pcapng cut inside a block says truncated at the block's offset", "[capture][damage][dump]") {
+    CHECK(dump_damaged(damage::Kind::cut_inside, Formats::pcapng) > 200);
 }
 
 TEST_CASE("wirelab dump: flipped length fields are named at the record's offset", "[capture][damage][dump]") {
