@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <spawn.h>
 #include <thread>
 
 namespace {
@@ -60,17 +61,19 @@ public:
     Redis(std::string dir, int port) : dir_(std::move(dir)), port_(port) { REQUIRE(start()); }
     ~Redis() { stop(); }
     bool start() {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            int null = ::open("/dev/null", O_RDWR);
-            ::dup2(null, 0);
-            ::dup2(null, 1);
-            ::dup2(null, 2);
-            std::string port = std::to_string(port_);
-            ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir", dir_.c_str(),
-                     "--save", "", "--appendonly", "yes", static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+        // posix_spawnp: redis-server from PATH, its output to /dev/null.
+        std::string port = std::to_string(port_);
+        std::vector<std::string> args = {"redis-server", "--port", port,       "--bind", "127.0.0.1", "--dir",
+                                         dir_,           "--save", "",         "--appendonly", "yes"};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t io;
+        posix_spawn_file_actions_init(&io);
+        for (int fd : {0, 1, 2}) posix_spawn_file_actions_addopen(&io, fd, "/dev/null", O_RDWR, 0);
+        int rc = ::posix_spawnp(&pid_, "redis-server", &io, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&io);
+        if (rc != 0) return false;
         for (int i = 0; i < 200; ++i) {
             if (redis_answers(port_)) return true;
             int st = 0;
