@@ -5,7 +5,8 @@
 // their connections, file descriptors and heap afterwards. The clients are
 // tests/labs/peers/load_clients.js; docs/reliability.md has the figures.
 //
-// WIRELAB_LOAD_CLIENTS and WIRELAB_LOAD_SECONDS change the size of the main case (1,000 and 8).
+// WIRELAB_LOAD_CLIENTS and WIRELAB_LOAD_SECONDS change the size of the main case (1,000 and 8);
+// WIRELAB_LOAD_NODE runs another build's wirelab-lab08 as the nodes (an AddressSanitizer one).
 #include "lab_support.hpp"
 
 #include <atomic>
@@ -231,10 +232,12 @@ LoadRun run_load(const LoadConfig& cfg) {
     std::string dir = labtest::temp_dir("load");
     int redis_port = free_port();
     Redis redis(dir, redis_port);
+    const char* other = std::getenv("WIRELAB_LOAD_NODE");
+    std::string program = other && *other ? other : labtest::lab(8);
     std::string node_args = " node --port 0 --quiet --redis 127.0.0.1:" + std::to_string(redis_port) +
                             (cfg.recovery ? "" : " --no-recovery");
-    labtest::Server a(labtest::lab(8) + node_args + " --name A");
-    labtest::Server b(labtest::lab(8) + node_args + " --name B");
+    labtest::Server a(program + node_args + " --name A");
+    labtest::Server b(program + node_args + " --name B");
     labtest::Server* nodes[2] = {&a, &b};
     LoadRun run;
 
