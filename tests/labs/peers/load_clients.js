@@ -196,7 +196,7 @@ function worker() {
   // say about it), "unexplained" otherwise.
   function report(total) {
     const r = { clients: clients.length, deliveries: 0, unique: 0, duplicates: 0, copies: 0, reorders: 0, cuts: 0, moves: 0,
-      reconnects: 0, recovered: 0, missing: 0, unexplained: 0, clientsCut: 0, clientsLosing: 0, lossUncut: 0,
+      reconnects: 0, recovered: 0, missing: 0, unexplained: 0, unexplainedUpgrade: 0, clientsCut: 0, clientsLosing: 0, lossUncut: 0,
       kinds: { polling: 0, websocket: 0, upgrade: 0 }, examples: [], lists, names, cpu: 0 };
     const cpu = process.cpuUsage(cpu0);
     r.cpu = (cpu.user + cpu.system) / 1e6;
@@ -220,6 +220,7 @@ function worker() {
       r.recovered += c.recovered;
       r.missing += missing;
       r.unexplained += unexplained;
+      if (c.kind === 'upgrade') r.unexplainedUpgrade += unexplained;
       r.clientsCut += c.cuts > 0;
       r.clientsLosing += missing > 0;
       if (c.cuts === 0) r.lossUncut += missing;
@@ -355,7 +356,8 @@ async function main() {
     recovery: a.recovery ? 1 : 0, messages: total + 1, attempts, refused, uncertain, redis_down_ms: redisDown,
     deliveries: sum('deliveries'), unique: sum('unique'), duplicates: sum('duplicates'), copies: sum('copies'),
     reorders: sum('reorders'), cuts: sum('cuts'), moves: sum('moves'), reconnects: sum('reconnects'),
-    recovered: sum('recovered'), missing: sum('missing'), unexplained: sum('unexplained'), clients_cut: sum('clientsCut'),
+    recovered: sum('recovered'), missing: sum('missing'), unexplained: sum('unexplained'),
+    unexplained_upgrade: sum('unexplainedUpgrade'), clients_cut: sum('clientsCut'),
     clients_losing: sum('clientsLosing'), loss_uncut: sum('lossUncut'), all_back: back ? 1 : 0, complete: complete ? 1 : 0,
     connect_s: ((tConnected - t0) / 1000).toFixed(1), send_s: ((tSent - tSend) / 1000).toFixed(1),
     settle_s: ((tSettled - tSent) / 1000).toFixed(1), online_lists: sum('lists'), online_names: sum('names'),
