@@ -491,9 +491,10 @@ std::string record_string(Bytes b, bool utf8) {
 }
 
 std::string_view type_mnemonic(std::uint16_t type) {
-    for (const RrType& t : kTypeMnemonics)
-        if (t.code == type) return t.mnemonic;
-    return {};
+    // kTypeMnemonics is sorted by code: a binary search, since every question and record asks.
+    const RrType* t = std::lower_bound(std::begin(kTypeMnemonics), std::end(kTypeMnemonics), type,
+                                       [](const RrType& a, std::uint16_t code) { return a.code < code; });
+    return t != std::end(kTypeMnemonics) && t->code == type ? t->mnemonic : std::string_view{};
 }
 
 void append_type(std::string& out, std::uint16_t type) {
@@ -928,7 +929,9 @@ private:
         }
         name_notes(name, off);
         std::size_t q = ctx_.tree.open(kFields[hf_query], m_, off, name.wire + 4);
-        if (ctx_.want_info) {
+        // The heading of the query's subtree (and of each record's, below) is shown only by -V,
+        // JSON and the viewer: built only for them.
+        if (ctx_.want_tree_text) {
             std::string head = shown + ": type ";
             append_type(head, type);
             head += ", class ";
@@ -971,7 +974,7 @@ private:
         std::string shown = name.display();
         std::size_t rr = ctx_.tree.open(kFields[hf_rr], m_, off, name.wire + 10 + rdlength);
         std::string head;
-        if (ctx_.want_info) {
+        if (ctx_.want_tree_text) {
             head = shown + ": type ";
             append_type(head, type);
             if (type != 41) {
@@ -991,7 +994,7 @@ private:
             add(hf_resp_len, at + 8, 2, rdlength);
         }
         if (rdlength > 0) rdata_of(type, rdata, rdlength, head);
-        if (ctx_.want_info) ctx_.tree.set_text(rr, head);
+        if (ctx_.want_tree_text) ctx_.tree.set_text(rr, head);
         ctx_.tree.close(rr);
         return name.wire + 10 + rdlength;
     }
@@ -1046,7 +1049,7 @@ private:
             std::string shown = n.display();
             if (to_info) info(" ", shown);
             name_notes(n, at);
-            if (!head_label.empty() && ctx_.want_info) {
+            if (!head_label.empty() && ctx_.want_tree_text) {
                 head += head_label;
                 head += shown;
             }
@@ -1059,7 +1062,7 @@ private:
                 std::string addr;
                 append_ipv4(addr, m_.data() + cur);
                 info(" ", addr);
-                if (ctx_.want_info) head += ", addr " + addr;
+                if (ctx_.want_tree_text) head += ", addr " + addr;
                 add(hf_a, cur, 4, 0);
                 return;
             }
@@ -1068,7 +1071,7 @@ private:
                 std::string addr;
                 append_ipv6(addr, m_.data() + cur);
                 info(" ", addr);
-                if (ctx_.want_info) head += ", addr " + addr;
+                if (ctx_.want_tree_text) head += ", addr " + addr;
                 add(hf_aaaa, cur, 16, 0);
                 return;
             }
@@ -1099,7 +1102,7 @@ private:
                 std::string cpu = record_string(m_.bytes().subspan(cur + 1, *cpu_len), false);
                 std::string os = record_string(m_.bytes().subspan(os_at + 1, os_len), false);
                 info(" ", cpu + " " + os);
-                if (ctx_.want_info) head += ", CPU " + cpu + ", OS " + os;
+                if (ctx_.want_tree_text) head += ", CPU " + cpu + ", OS " + os;
                 add(hf_hinfo_cpu_length, cur, 1, *cpu_len);
                 ctx_.tree.add_text(kFields[hf_hinfo_cpu], m_, cur + 1, *cpu_len, cpu);
                 add(hf_hinfo_os_length, os_at, 1, os_len);
@@ -1115,7 +1118,7 @@ private:
                 std::string t = std::to_string(pref) + " " + shown;
                 info(" ", t);
                 name_notes(n, cur + 2);
-                if (ctx_.want_info) head += ", preference " + std::to_string(pref) + ", mx " + shown;
+                if (ctx_.want_tree_text) head += ", preference " + std::to_string(pref) + ", mx " + shown;
                 add(hf_mx_preference, cur, 2, pref);
                 ctx_.tree.add_text(kFields[hf_mx_mail_exchange], m_, cur + 2, n.wire, shown);
                 return;
@@ -1152,7 +1155,7 @@ private:
                 std::string t = std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]) + " " + shown;
                 info(" ", t);
                 name_notes(n, cur);
-                if (ctx_.want_info)
+                if (ctx_.want_tree_text)
                     head += ", priority " + std::to_string(v[0]) + ", weight " + std::to_string(v[1]) + ", port " +
                             std::to_string(v[2]) + ", target " + shown;
                 return;
@@ -1198,7 +1201,7 @@ private:
             left -= 4;
             if (!need(cur, 4u + len, "EDNS option")) return;
             std::size_t o = ctx_.tree.open(kFields[hf_opt], m_, cur, 4u + len);
-            if (ctx_.want_info) {
+            if (ctx_.want_tree_text) {
                 std::string_view nm = name_of(kOptCodes, code, {});
                 ctx_.tree.set_text(o, nm.empty() ? "Unknown (" + std::to_string(code) + ")" : std::string(nm));
             }
