@@ -280,11 +280,14 @@ void Engine::on_ws_message(const std::shared_ptr<Connection>& conn, bool binary,
         }
         if (p.type == eio::PacketType::upgrade) {
             s->upgraded_ = true;
+            // The client reads only the WebSocket now: what is queued goes there, and a poll
+            // still waiting gets a noop, never packets (the client would drop them).
+            std::vector<std::string> queued = std::move(s->queue_);
+            s->queue_.clear();
             s->noop_for_poll_ = s->poll_ != nullptr;
             s->flush_poll();
             s->poll_.reset();
-            for (const std::string& text : s->queue_) s->ws_->send_ws(false, text);
-            s->queue_.clear();
+            for (const std::string& text : queued) s->ws_->send_ws(false, text);
             return;
         }
         return s->close("transport error: expected probe or upgrade");
