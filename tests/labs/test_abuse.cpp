@@ -27,6 +27,15 @@ namespace {
 namespace ws = wirelab::ws;
 using Clock = std::chrono::steady_clock;
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB by default), so a sanitizer build's
+// RSS grows with what was freed, not with what is held: the memory bounds are checked in the
+// normal build only (the figures are printed in both).
+#ifdef __SANITIZE_ADDRESS__
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
 
@@ -504,8 +513,8 @@ TEST_CASE("lab 03 under abuse: a client that never reads is closed after --idle-
     std::printf("lab 03 never-reading client: dropped after %.1f s; VmRSS %ld KiB before, %ld during, %ld after\n",
                 dropped_after, rss_before, rss_peak, rss_after);
     // One answer (400 kB) is held for it, not 200: the growth stays far below 80 MB.
-    CHECK(rss_peak - rss_before < 8 * 1024);
-    CHECK(rss_after - rss_before < 8 * 1024);
+    if (kRssMeaningful) CHECK(rss_peak - rss_before < 8 * 1024);
+    if (kRssMeaningful) CHECK(rss_after - rss_before < 8 * 1024);
     CHECK(fds_settle(pid, fds_before) == fds_before);
     CHECK(server.stop() == 0);
 }
@@ -624,7 +633,7 @@ TEST_CASE("lab 04 under abuse: a client that sends and never reads is bounded (b
         std::printf("lab 04 echo-server never-reading client: %zu of %zu bytes taken, closed %.1f s later; "
                     "VmRSS %ld KiB before, %ld during, %ld after\n",
                     taken, offer.size(), dropped_after, rss_before, rss_peak, rss_kib(pid));
-        CHECK(rss_peak - rss_before < 16 * 1024);
+        if (kRssMeaningful) CHECK(rss_peak - rss_before < 16 * 1024);
         CHECK(fds_settle(pid, fds_before) == fds_before);
         CHECK(server.stop() == 0);
     }
@@ -645,7 +654,7 @@ TEST_CASE("lab 04 under abuse: a client that sends and never reads is bounded (b
         std::printf("lab 04 server never-reading client: %zu of %zu bytes taken before the drop; VmRSS %ld KiB "
                     "before, %ld during, %ld after\n",
                     taken, offer.size(), rss_before, rss_peak, rss_kib(pid));
-        CHECK(rss_peak - rss_before < 16 * 1024);
+        if (kRssMeaningful) CHECK(rss_peak - rss_before < 16 * 1024);
         CHECK(fds_settle(pid, fds_before) == fds_before);
         CHECK(server.stop() == 0);
     }
@@ -756,7 +765,7 @@ TEST_CASE("lab 05 hub under abuse: a WebSocket receiver and a pipelining poller 
     std::printf("lab 05 hub never-reading ws receiver and poller: dropped within %.1f s; VmRSS %ld KiB before, %ld "
                 "after the drops\n",
                 dropped_after, rss_before, rss_peak);
-    CHECK(rss_peak - rss_before < 16 * 1024);
+    if (kRssMeaningful) CHECK(rss_peak - rss_before < 16 * 1024);
     CHECK(fds_settle(pid, fds_before) == fds_before);
     CHECK(hub.stop() == 0);
 }
@@ -935,7 +944,7 @@ TEST_CASE("lab 06 under abuse: a chat client that never reads is dropped at --ma
     std::printf("lab 06 never-reading chat client: VmRSS %ld KiB before, %ld at most during 60 MB of broadcasts, %ld "
                 "after\n",
                 rss_before, rss_peak, rss_kib(pid));
-    CHECK(rss_peak - rss_before < 32 * 1024);
+    if (kRssMeaningful) CHECK(rss_peak - rss_before < 32 * 1024);
     talker.reset();
     stalled.reset();
     CHECK(fds_settle(pid, fds_before) == fds_before);
