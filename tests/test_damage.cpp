@@ -117,7 +117,7 @@ enum class Formats { both, pcap, pcapng };
 
 // Feeds every damaged file of `kind` to `wirelab dump -T fields -e frame.number` (one line a
 // frame) and checks what it printed. Returns how many files were tried. (A run costs about
-// 5 ms, 40 ms in the sanitizer build: the biggest kind is split by format to stay well under
+// 5 ms of CPU, 40 ms in the sanitizer build: the biggest kind is split by format to stay under
 // 30 s a case there.)
 std::size_t dump_damaged(damage::Kind kind, Formats formats = Formats::both) {
     Scratch scratch(damage::kind_name(kind));
