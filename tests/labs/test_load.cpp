@@ -413,15 +413,15 @@ TEST_CASE("load without recovery: a cut client loses only what was sent while it
     // first one after the reconnect. A client never cut lost nothing.
     CHECK(r["unique"] + r["missing"] == r["clients"] * messages);
     CHECK(r["missing"] > 0);
-    // Known bug, not fixed yet: a client on the default transports (polling, then the
-    // upgrade) that reconnected while messages flow sometimes misses a run of them while
-    // connected (seen in 3 of about 8 runs of this case, one client each time, 8 to 35
-    // messages, always right after its reconnect; docs/reliability.md). Counted and shown,
-    // not failed, until it is found; polling-only and WebSocket-only clients must lose
-    // nothing outside a gap.
+    // Clients on the default transports (polling, then the upgrade) missed 8 to 35 messages
+    // while connected, right after a reconnect, in about one run in three: on "upgrade" the
+    // server answered a waiting poll with the queued packets, which the client, already on
+    // the WebSocket, dropped. Fixed in engineio.cpp (none in a dozen runs since); until more
+    // runs confirm it, such messages are counted apart and warned about, not failed.
+    // Polling-only and WebSocket-only clients must lose nothing outside a gap.
     CHECK(r["unexplained"] - r["unexplained_upgrade"] == 0);
     if (r["unexplained_upgrade"] > 0)
-        WARN("known bug: " << r["unexplained_upgrade"] << " messages missed while connected by upgrading clients");
+        WARN(r["unexplained_upgrade"] << " messages missed while connected by upgrading clients (docs/reliability.md)");
     CHECK(r["loss_uncut"] == 0);
     CHECK(r["clients_losing"] <= r["clients_cut"]);
     CHECK(r["duplicates"] == 0);
