@@ -473,7 +473,7 @@ TEST_CASE("lab 03 under abuse: slowloris and half-sent requests get 408 within -
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lab 03 under abuse: a client that never reads is closed after --idle-s; memory and descriptors come back",
+TEST_CASE("lab 03 under abuse: a client that never reads is closed after --idle-s, and memory and descriptors come back",
           "[lab][lab03][abuse]") {
     labtest::ServerProcess server({labtest::lab(3), "server", "--port", "0", "--idle-s", "2"});
     REQUIRE(server.port() > 0);
@@ -519,7 +519,7 @@ TEST_CASE("lab 03 under abuse: a client that never reads is closed after --idle-
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lab 03 under abuse: a flood past --max-connections gets 503; served after it, descriptors come back",
+TEST_CASE("lab 03 under abuse: a flood past --max-connections gets 503, and served after it, descriptors come back",
           "[lab][lab03][abuse]") {
     labtest::ServerProcess server({labtest::lab(3), "server", "--port", "0", "--max-connections", "8", "--idle-s", "5"});
     REQUIRE(server.port() > 0);
@@ -660,7 +660,7 @@ TEST_CASE("lab 04 under abuse: a client that sends and never reads is bounded (b
     }
 }
 
-TEST_CASE("lab 04 under abuse: a flood past --max-connections gets 503 in both modes; descriptors come back",
+TEST_CASE("lab 04 under abuse: a flood past --max-connections gets 503 in both modes, and descriptors come back",
           "[lab][lab04][abuse]") {
     for (const char* mode : {"echo-server", "server"}) {
         INFO(mode);
@@ -770,7 +770,7 @@ TEST_CASE("lab 05 hub under abuse: a WebSocket receiver and a pipelining poller 
     CHECK(hub.stop() == 0);
 }
 
-TEST_CASE("lab 05 hub under abuse: a flood past --max-connections is refused on every TCP port; descriptors come back",
+TEST_CASE("lab 05 hub under abuse: a flood past --max-connections is refused on every TCP port, and descriptors come back",
           "[lab][lab05][abuse]") {
     labtest::ServerProcess hub({labtest::lab(5), "hub", "--port", "0", "--messages", "0", "--rate", "20",
                                 "--max-connections", "6"});
@@ -847,7 +847,7 @@ TEST_CASE("lab 06 under abuse: slowloris gets 408 at --idle-timeout, a silent En
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lab 06 under abuse: broken frames get 1002, 1007, 1009; Engine.IO and Socket.IO garbage closes only that session",
+TEST_CASE("lab 06 under abuse: broken frames get 1002, 1007, 1009, and Engine.IO and Socket.IO garbage closes only that session",
           "[lab][lab06][abuse]") {
     labtest::ServerProcess server({labtest::lab(6), "server", "--port", "0", "--max-payload", "1000"});
     REQUIRE(server.port() > 0);
@@ -952,7 +952,7 @@ TEST_CASE("lab 06 under abuse: a chat client that never reads is dropped at --ma
     CHECK(server.stop() == 0);
 }
 
-TEST_CASE("lab 06 under abuse: a flood past --max-connections gets 503; served after it, descriptors come back",
+TEST_CASE("lab 06 under abuse: a flood past --max-connections gets 503, and served after it, descriptors come back",
           "[lab][lab06][abuse]") {
     labtest::ServerProcess server({labtest::lab(6), "server", "--port", "0", "--max-connections", "10"});
     REQUIRE(server.port() > 0);
