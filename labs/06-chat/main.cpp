@@ -108,7 +108,10 @@ int serve(Config cfg, const std::function<void(int port, const std::function<voi
         cfg.bind.c_str(), listener.port(), cfg.engine.path.c_str(), cfg.transports.c_str(), cfg.engine.ping_interval_ms,
         cfg.engine.ping_timeout_ms, cfg.engine.max_payload,
         cfg.test_mode.empty() ? "" : (", test mode " + cfg.test_mode).c_str());
-    if (cfg.test_mode.empty()) say("server", "chat page: http://%s:%d/", cfg.bind.c_str(), listener.port());
+    // An IPv6 address goes in brackets in a URL (RFC 3986 section 3.2.2): http://[::1]:3000/.
+    bool v6 = cfg.bind.find(':') != std::string::npos;
+    if (cfg.test_mode.empty())
+        say("server", "chat page: http://%s%s%s:%d/", v6 ? "[" : "", cfg.bind.c_str(), v6 ? "]" : "", listener.port());
     if (cfg.quiet) lab::Narrator::get().quiet(true);  // after the "listening on" line
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
