@@ -535,8 +535,34 @@ enum class NameError : std::uint8_t {
     work_limit,
 };
 
+// The text of an expanded name. It never exceeds 255 octets (read_name stops adding when the
+// name's room is used up, RFC 1035 section 3.1), so it lives in a fixed buffer inside the Name:
+// reading a name allocates nothing, however long it is.
+class NameText {
+public:
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    char front() const { return buf_[0]; }
+    std::string_view view() const { return {buf_.data(), size_}; }
+
+    void append(std::string_view s) {
+        std::size_t n = std::min(s.size(), buf_.size() - size_);  // never past the buffer
+        std::copy_n(s.data(), n, buf_.data() + size_);
+        size_ += n;
+    }
+    void push_back(char c) { append(std::string_view(&c, 1)); }
+    void assign(std::string_view s) {
+        size_ = 0;
+        append(s);
+    }
+
+private:
+    std::array<char, kMaxNameOctets + 1> buf_;  // left uninitialised: only the first size_ are read
+    std::size_t size_ = 0;
+};
+
 struct Name {
-    std::string text;           // the expanded name (labels joined by '.'), or tshark's <...> text
+    NameText text;              // the expanded name (labels joined by '.'), or tshark's <...> text
     std::size_t text_len = 0;   // tshark's name_len: octets of labels and dots
     std::size_t wire = 0;       // octets the name occupies where it is written
     NameError error = NameError::none;
@@ -546,15 +572,20 @@ struct Name {
     bool too_long = false;      // "<Name too long>"
     std::size_t forward_at = SIZE_MAX;  // a pointer that does not point back
 
-    std::string display() const {
-        std::string out;
-        append_format_text(out, std::string_view(text).substr(0, text_len));
-        return out;
+    // The name as shown (through format_text). Nearly every name is printable ASCII, which
+    // format_text leaves as it is: then the name's own text is the answer and nothing is
+    // copied; `scratch` holds the escaped text of the others.
+    std::string_view display(std::string& scratch) const {
+        std::string_view name = text.view().substr(0, text_len);
+        if (std::all_of(name.begin(), name.end(), printable_ascii)) return name;
+        scratch.clear();
+        append_format_text(scratch, name);
+        return scratch;
     }
     // Labels in the name: dots plus one, 0 for a name of at most one character.
     std::size_t labels() const {
         if (text_len <= 1) return 0;
-        std::string_view name = std::string_view(text).substr(0, text_len);
+        std::string_view name = text.view().substr(0, text_len);
         return 1 + static_cast<std::size_t>(std::count(name.begin(), name.end(), '.'));
     }
 };
@@ -567,7 +598,9 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
     long len = -1;  // octets at `start`, known at the first pointer
     int pointers = 0;
     int room = kMaxNameOctets;  // octets left for the expanded name
-    std::array<std::uint16_t, kMaxPointers + 1> targets{};
+    // Pointer targets followed so far; only the first `pointers` are read, so the array is
+    // left uninitialised (filling its 512 bytes cost more than reading a whole name).
+    std::array<std::uint16_t, kMaxPointers + 1> targets;
     bool at_target = false;
     auto fail = [&](NameError e, std::size_t at) {
         n.error = e;
@@ -581,11 +614,11 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
     auto put = [&](std::string_view s) {
         if (room <= 0) return;
         if (static_cast<int>(s.size()) < room) {
-            n.text += s;
+            n.text.append(s);
             room -= static_cast<int>(s.size());
         } else if (static_cast<int>(s.size()) == room) {
-            n.text += s.substr(0, s.size() - 1);
-            n.text += '\0';
+            n.text.append(s.substr(0, s.size() - 1));
+            n.text.push_back('\0');
             room = 0;
         } else {
             room = 0;
@@ -602,7 +635,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
             case 0x00: {  // a label: length, then that many octets
                 if (!n.text.empty()) {
                     if (room > 0) {
-                        n.text += '.';
+                        n.text.push_back('.');
                         ++n.text_len;
                         --room;
                     }
@@ -613,7 +646,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                 if (!m.has(off, count)) return fail(past(off, count, NameError::label_past_end), off - 1);
                 // The label's octets, as many as the room left for the name takes.
                 std::size_t take = std::min(count, static_cast<std::size_t>(std::max(room, 0)));
-                n.text.append(reinterpret_cast<const char*>(m.data()) + off, take);
+                n.text.append(std::string_view(reinterpret_cast<const char*>(m.data()) + off, take));
                 n.text_len += take;
                 room -= static_cast<int>(take);
                 off += count;
@@ -639,7 +672,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                     walked += 2 + static_cast<std::size_t>(label_len);
                     break;
                 }
-                n.text = "<Unknown extended label>";
+                n.text.assign("<Unknown extended label>");
                 n.text_len = n.text.size();
                 len = static_cast<long>(off) - static_cast<long>(start);
                 if (len < kMinNameWire) return fail(NameError::bad_extended, off - 1);
@@ -665,7 +698,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                 if (target == off + 2 || pointers > kMaxPointers || seen) {
                     n.loop = true;
                     n.loop_quirk = target == off + 2 && !seen;
-                    n.text = "<Name contains a pointer that loops>";
+                    n.text.assign("<Name contains a pointer that loops>");
                     n.text_len = n.text.size();
                     n.wire = static_cast<std::size_t>(len);
                     return n;
@@ -680,14 +713,14 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
     budget -= std::min(budget, walked);
     if (room <= 0) {
         n.too_long = true;
-        n.text = "<Name too long>";
+        n.text.assign("<Name too long>");
         n.text_len = n.text.size();
     }
     if (len < 0) len = static_cast<long>(off - start);
     n.wire = static_cast<std::size_t>(len);
-    bool blank = n.text.empty() || n.text[0] == '\0';
+    bool blank = n.text.empty() || n.text.front() == '\0';
     if (blank && len <= kMinNameWire) {
-        n.text = "<Root>";
+        n.text.assign("<Root>");
         n.text_len = n.text.size();
         return n;
     }
@@ -918,7 +951,8 @@ private:
         bool qu = mdns_ && (cls & 0x8000);
         if (mdns_) cls &= 0x7fff;
         if (type == 251 || type == 252) multiple = true;  // IXFR, AXFR
-        std::string shown = name.display();
+        std::string scratch;
+        std::string_view shown = name.display(scratch);
         if (info_) {
             std::string& s = ctx_.pinfo.info;
             s += ' ';
@@ -932,7 +966,8 @@ private:
         // The heading of the query's subtree (and of each record's, below) is shown only by -V,
         // JSON and the viewer: built only for them.
         if (ctx_.want_tree_text) {
-            std::string head = shown + ": type ";
+            std::string head(shown);
+            head += ": type ";
             append_type(head, type);
             head += ", class ";
             head += name_of(kClasses, cls, "Unknown");
@@ -971,11 +1006,13 @@ private:
         // tshark adds the record's subtree with its whole length first: a record that runs past
         // the captured bytes shows nothing but its type in the Info column.
         if (!need(off, name.wire + 10 + rdlength, "DNS resource record")) return 0;
-        std::string shown = name.display();
+        std::string scratch;
+        std::string_view shown = name.display(scratch);
         std::size_t rr = ctx_.tree.open(kFields[hf_rr], m_, off, name.wire + 10 + rdlength);
         std::string head;
         if (ctx_.want_tree_text) {
-            head = shown + ": type ";
+            head = shown;
+            head += ": type ";
             append_type(head, type);
             if (type != 41) {
                 head += ", class ";
@@ -1000,23 +1037,22 @@ private:
     }
 
     // The record's owner name; SRV owners (_service._proto.name, RFC 2782) are shown in parts.
-    void owner(std::uint16_t type, std::size_t off, std::size_t len, const std::string& shown) {
+    void owner(std::uint16_t type, std::size_t off, std::size_t len, std::string_view shown) {
         if (type != 33) {
             ctx_.tree.add_text(kFields[hf_resp_name], m_, off, len, shown);
             return;
         }
         std::size_t dot1 = shown.find('.');
-        ctx_.tree.add_text(kFields[hf_srv_service], m_, off, len, std::string_view(shown).substr(0, dot1));
-        if (dot1 == std::string::npos) return;
+        ctx_.tree.add_text(kFields[hf_srv_service], m_, off, len, shown.substr(0, dot1));
+        if (dot1 == std::string_view::npos) return;
         std::size_t dot2 = shown.find('.', dot1 + 1);
         ctx_.tree.add_text(kFields[hf_srv_proto], m_, off, len,
-                           std::string_view(shown).substr(dot1 + 1, dot2 == std::string::npos ? dot2 : dot2 - dot1 - 1));
-        if (dot2 != std::string::npos)
-            ctx_.tree.add_text(kFields[hf_srv_name], m_, off, len, std::string_view(shown).substr(dot2 + 1));
+                           shown.substr(dot1 + 1, dot2 == std::string_view::npos ? dot2 : dot2 - dot1 - 1));
+        if (dot2 != std::string_view::npos) ctx_.tree.add_text(kFields[hf_srv_name], m_, off, len, shown.substr(dot2 + 1));
     }
 
     // The OPT pseudo-record reuses the class and TTL fields (RFC 6891 section 6.1.2).
-    void opt_header(std::size_t off, const std::string& shown, std::size_t at) {
+    void opt_header(std::size_t off, std::string_view shown, std::size_t at) {
         ctx_.tree.add_text(kFields[hf_resp_name], m_, off, at - off, shown);
         add(hf_resp_type, at, 2, 41);
         std::uint16_t size = *m_.be16(at + 2);
@@ -1043,10 +1079,12 @@ private:
     // The record data. Like tshark, fixed-size data is read at its size whatever RDLENGTH says,
     // and the next record starts RDLENGTH bytes on.
     void rdata_of(std::uint16_t type, std::size_t cur, std::size_t rdlength, std::string& head) {
+        // A record data that is one name; returns the octets it occupies, nothing on an error.
         auto name_field = [&](std::size_t field, std::size_t at, std::string_view head_label, bool to_info) {
             Name n = read_name(m_, at, budget_);
-            if (!name_ok(n, at)) return std::optional<Name>{};
-            std::string shown = n.display();
+            if (!name_ok(n, at)) return std::optional<std::size_t>{};
+            std::string scratch;
+            std::string_view shown = n.display(scratch);
             if (to_info) info(" ", shown);
             name_notes(n, at);
             if (!head_label.empty() && ctx_.want_tree_text) {
@@ -1054,24 +1092,29 @@ private:
                 head += shown;
             }
             ctx_.tree.add_text(kFields[field], m_, at, n.wire, shown);
-            return std::optional<Name>{std::move(n)};
+            return std::optional<std::size_t>{n.wire};
         };
         switch (type) {
             case 1: {  // A: an IPv4 address
                 if (!need(cur, 4, "A record")) return;
-                std::string addr;
-                append_ipv4(addr, m_.data() + cur);
-                info(" ", addr);
-                if (ctx_.want_tree_text) head += ", addr " + addr;
+                // The address as text is for the Info column and the heading only.
+                if (info_ || ctx_.want_tree_text) {
+                    std::string addr;
+                    append_ipv4(addr, m_.data() + cur);
+                    info(" ", addr);
+                    if (ctx_.want_tree_text) head += ", addr " + addr;
+                }
                 add(hf_a, cur, 4, 0);
                 return;
             }
             case 28: {  // AAAA: an IPv6 address (RFC 3596)
                 if (!need(cur, 16, "AAAA record")) return;
-                std::string addr;
-                append_ipv6(addr, m_.data() + cur);
-                info(" ", addr);
-                if (ctx_.want_tree_text) head += ", addr " + addr;
+                if (info_ || ctx_.want_tree_text) {
+                    std::string addr;
+                    append_ipv6(addr, m_.data() + cur);
+                    info(" ", addr);
+                    if (ctx_.want_tree_text) head += ", addr " + addr;
+                }
                 add(hf_aaaa, cur, 16, 0);
                 return;
             }
@@ -1082,10 +1125,10 @@ private:
             case 6: {  // SOA (RFC 1035 section 3.3.13)
                 auto mname = name_field(hf_soa_mname, cur, ", mname ", true);
                 if (!mname) return;
-                cur += mname->wire;
+                cur += *mname;
                 auto rname = name_field(hf_soa_rname, cur, {}, false);
                 if (!rname) return;
-                cur += rname->wire;
+                cur += *rname;
                 for (std::size_t f : {hf_soa_serial, hf_soa_refresh, hf_soa_retry, hf_soa_expire, hf_soa_minimum}) {
                     if (!need(cur, 4, "SOA record")) return;
                     add(f, cur, 4, *m_.be32(cur));
@@ -1114,11 +1157,21 @@ private:
                 std::uint16_t pref = *m_.be16(cur);
                 Name n = read_name(m_, cur + 2, budget_);
                 if (!name_ok(n, cur + 2)) return;
-                std::string shown = n.display();
-                std::string t = std::to_string(pref) + " " + shown;
-                info(" ", t);
+                std::string scratch;
+                std::string_view shown = n.display(scratch);
+                if (info_) {
+                    ctx_.pinfo.info += ' ';
+                    append_uint(ctx_.pinfo.info, pref);
+                    ctx_.pinfo.info += ' ';
+                    ctx_.pinfo.info += shown;
+                }
                 name_notes(n, cur + 2);
-                if (ctx_.want_tree_text) head += ", preference " + std::to_string(pref) + ", mx " + shown;
+                if (ctx_.want_tree_text) {
+                    head += ", preference ";
+                    append_uint(head, pref);
+                    head += ", mx ";
+                    head += shown;
+                }
                 add(hf_mx_preference, cur, 2, pref);
                 ctx_.tree.add_text(kFields[hf_mx_mail_exchange], m_, cur + 2, n.wire, shown);
                 return;
@@ -1150,21 +1203,28 @@ private:
                 }
                 Name n = read_name(m_, cur, budget_);
                 if (!name_ok(n, cur)) return;
-                std::string shown = n.display();
+                std::string scratch;
+                std::string_view shown = n.display(scratch);
                 ctx_.tree.add_text(kFields[hf_srv_target], m_, cur, n.wire, shown);
-                std::string t = std::to_string(v[0]) + " " + std::to_string(v[1]) + " " + std::to_string(v[2]) + " " + shown;
-                info(" ", t);
+                if (info_) {
+                    for (std::uint16_t x : v) {
+                        ctx_.pinfo.info += ' ';
+                        append_uint(ctx_.pinfo.info, x);
+                    }
+                    ctx_.pinfo.info += ' ';
+                    ctx_.pinfo.info += shown;
+                }
                 name_notes(n, cur);
                 if (ctx_.want_tree_text)
                     head += ", priority " + std::to_string(v[0]) + ", weight " + std::to_string(v[1]) + ", port " +
-                            std::to_string(v[2]) + ", target " + shown;
+                            std::to_string(v[2]) + ", target " + std::string(shown);
                 return;
             }
             case 47: {  // NSEC (RFC 4034 section 4): next name, then the type bitmap
                 auto n = name_field(hf_nsec_next, cur, ", next domain name ", true);
                 if (!n) return;
-                cur += n->wire;
-                type_bitmap(cur, static_cast<long>(rdlength) - static_cast<long>(n->wire));
+                cur += *n;
+                type_bitmap(cur, static_cast<long>(rdlength) - static_cast<long>(*n));
                 return;
             }
             case 41: options(cur, rdlength); return;
