@@ -34,6 +34,10 @@ struct StreamCtx {
     StreamProtocol* next = nullptr;  // set by a protocol to hand the rest of the stream over (101 Upgrade)
     std::uint32_t frame = 0;    // the frame completing the message
     bool at_close = false;      // the sending side closed: no more bytes will come
+    // Set by message_length() when the length it returned, larger than the data, will not
+    // change as more bytes of the message come (as long as no other message of the connection
+    // is decoded meanwhile): the TCP dissector then waits for them without asking again.
+    bool length_settled = false;
     // Set with `next` by HTTP's 101 response: what the new protocol needs to know.
     std::string upgrade_uri;
     std::string upgrade_extensions;

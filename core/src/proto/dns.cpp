@@ -1519,9 +1519,10 @@ class DnsOverTcp final : public StreamProtocol {
 public:
     explicit DnsOverTcp(Transactions& tx) : tx_(tx) {}
     const ProtocolDef& protocol() const override { return kDnsProto; }
-    std::int64_t message_length(const Tvb& data, StreamCtx&) override {
+    std::int64_t message_length(const Tvb& data, StreamCtx& s) override {
         auto len = data.be16(0);
         if (!len) return kNeedMore;
+        s.length_settled = true;  // the prefix says it all
         return std::int64_t(*len) + 2;
     }
     void dissect_message(const Tvb& msg, Ctx& ctx, StreamCtx&) override {

@@ -172,7 +172,9 @@ public:
         http::BodyKind kind = http::body_kind(m, request_method(s), length, err);
         switch (kind) {
             case http::BodyKind::none: return static_cast<std::int64_t>(m.head_length);
-            case http::BodyKind::length: return static_cast<std::int64_t>(m.head_length + length);
+            case http::BodyKind::length:
+                s.length_settled = true;  // the head is complete; the request it answers cannot change meanwhile
+                return static_cast<std::int64_t>(m.head_length + length);
             case http::BodyKind::chunked: {
                 std::size_t encoded = 0;
                 http::Result c = http::scan_chunked(text.substr(m.head_length), encoded);

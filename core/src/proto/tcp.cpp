@@ -160,6 +160,10 @@ struct Flow {
     std::map<std::uint32_t, std::pair<std::uint32_t, std::vector<std::uint8_t>>> held;  // seq -> (frame, bytes)
     std::size_t held_bytes = 0;
     std::uint64_t dropped = 0;                  // bytes given up on (gaps, limits)
+    // The length of the message `pending` starts with, once message_length() settled it
+    // (StreamCtx::length_settled); 0 when not known. Until that many bytes are there the
+    // protocol is not asked again, so an HTTP head is not parsed anew for every body segment.
+    std::size_t settled_length = 0;
 };
 
 struct Stream {
@@ -439,6 +443,7 @@ private:
         f.dropped += missing + f.pending.size();
         f.pending.clear();
         f.pending_frames.clear();
+        f.settled_length = 0;
         f.next_seq = seq;
         // Held segments before the new position are useless now.
         while (!f.held.empty() && static_cast<std::int32_t>(f.held.begin()->first - seq) < 0) {
@@ -459,6 +464,7 @@ private:
         f.dropped += f.pending.size();
         f.pending.clear();
         f.pending_frames.clear();
+        f.settled_length = 0;
         f.next_known = false;
     }
 
@@ -521,6 +527,7 @@ private:
                 continue;
             }
             append_pending(f, rest, frame);
+            if (sc.length_settled) f.settled_length = static_cast<std::size_t>(n);
             ctx.info(" [TCP segment of a reassembled PDU]");
             if (ctx.pinfo.protocol.empty() || ctx.pinfo.protocol != kTcpProto.short_name)
                 ctx.pinfo.protocol = kTcpProto.short_name;
@@ -543,11 +550,14 @@ private:
                 std::size_t left = f.pending.size();
                 f.pending.clear();
                 f.pending_frames.clear();
+                f.settled_length = 0;
                 return left;
             }
             StreamCtx sc = stream_ctx(s, dir_index, ctx);
             Tvb whole(f.pending);
-            std::int64_t n = s.app->message_length(whole, sc);
+            std::int64_t n = f.settled_length > f.pending.size() ? static_cast<std::int64_t>(f.settled_length)
+                                                                 : s.app->message_length(whole, sc);
+            if (sc.length_settled && n > 0) f.settled_length = static_cast<std::size_t>(n);
             if (n == StreamProtocol::kNotMine) {
                 give_up(ctx, f, whole, "the bytes are not a message of this protocol");
                 return SIZE_MAX;
@@ -571,7 +581,13 @@ private:
     void deliver_reassembled(Ctx& ctx, Stream& s, StreamCtx& sc, Flow& f, std::size_t n) {
         DataSource& src = ctx.tree.new_source();
         src.name = "Reassembled TCP";
-        src.bytes.assign(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        // Usually the message is all that is pending: its buffer is handed over instead of
+        // copied (the flow gets the source's empty one, with its capacity, in exchange).
+        bool whole_buffer = n == f.pending.size();
+        if (whole_buffer)
+            src.bytes.swap(f.pending);
+        else
+            src.bytes.assign(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
         std::size_t need = n;
         std::size_t used_pieces = 0;
         for (auto& [frame, bytes] : f.pending_frames) {
@@ -583,7 +599,8 @@ private:
             if (bytes == 0) ++used_pieces;
         }
         f.pending_frames.erase(f.pending_frames.begin(), f.pending_frames.begin() + static_cast<std::ptrdiff_t>(used_pieces));
-        f.pending.erase(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        if (!whole_buffer) f.pending.erase(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
+        f.settled_length = 0;
         Tvb whole(src.bytes, 0, static_cast<std::uint8_t>(ctx.tree.source_count()));
         std::size_t list = ctx.tree.open(kFields[hf_segments], whole, 0, whole.size());
         for (std::uint32_t fr : src.frames) ctx.tree.add(kFields[hf_segment], whole, 0, 0, fr, kGenerated);
@@ -601,6 +618,10 @@ private:
             ctx.pinfo.info.clear();
         }
         s.app->dissect_message(msg, ctx, sc);
+        // Decoding a message may change what the protocol answers for either side's next one
+        // (HTTP: which request a response answers): settled lengths are asked for again.
+        s.flow[0].settled_length = 0;
+        s.flow[1].settled_length = 0;
         if (sc.next) {
             // The protocol handed the connection over (HTTP 101 Switching Protocols).
             s.app = sc.next;

@@ -111,7 +111,7 @@ class WebSocket final : public StreamProtocol {
 public:
     const ProtocolDef& protocol() const override { return kWsProto; }
 
-    std::int64_t message_length(const Tvb& data, StreamCtx&) override {
+    std::int64_t message_length(const Tvb& data, StreamCtx& s) override {
         ws::FrameHeader h;
         switch (ws::parse_header(data.bytes(), h)) {
             case ws::Parse::incomplete: return kNeedMore;
@@ -120,6 +120,7 @@ public:
         }
         std::uint64_t total = h.header_length + h.payload_length;
         if (total > (1ull << 40)) return static_cast<std::int64_t>(data.size());
+        s.length_settled = true;  // the frame header says it all
         return static_cast<std::int64_t>(total);
     }
 
