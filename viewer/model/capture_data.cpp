@@ -113,7 +113,9 @@ void CaptureData::index_file() {
                       ": cannot find the bytes of packet " + std::to_string(f.number) + " in the file";
             break;
         }
-        decoder.decode(f, link, tree, pinfo, true);
+        // The list needs the Info column, not the layers' summary texts (the selected packet
+        // is decoded again, with them, when it is shown).
+        decoder.decode(f, link, tree, pinfo, true, false);
         index_.add(f, link, at, tree, pinfo);
         index_.maybe_publish();
         set_progress(f.file_offset, file->size());

@@ -14,11 +14,20 @@ constexpr std::uint16_t kTooMany = 0xffff;  // id shared by everything past 6553
 }  // namespace
 
 std::uint32_t StringTable::intern(std::string_view s) {
-    auto it = ids_.find(std::string(s));
+    auto it = ids_.find(s);
     if (it != ids_.end()) return it->second;
     std::uint32_t id = static_cast<std::uint32_t>(strings_.pending());
     if (!strings_.push_back(std::string(s))) return 0;
     ids_.emplace(std::string(s), id);
+    return id;
+}
+
+std::uint32_t PacketIndex::address_id(const Address& a) {
+    if (a.kind == Address::Kind::none) return 0;
+    auto it = address_ids_.find(a);
+    if (it != address_ids_.end()) return it->second;
+    std::uint32_t id = addresses_.intern(a.str());
+    address_ids_.emplace(a, id);
     return id;
 }
 
@@ -43,8 +52,8 @@ void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t
     // The Source and Destination columns: network addresses if there are any, else link ones.
     const Address& src = pinfo.net_src.kind != Address::Kind::none ? pinfo.net_src : pinfo.dl_src;
     const Address& dst = pinfo.net_dst.kind != Address::Kind::none ? pinfo.net_dst : pinfo.dl_dst;
-    r.src = src.kind == Address::Kind::none ? 0 : addresses_.intern(src.str());
-    r.dst = dst.kind == Address::Kind::none ? 0 : addresses_.intern(dst.str());
+    r.src = address_id(src);
+    r.dst = address_id(dst);
     r.src_port = static_cast<std::uint16_t>(pinfo.src_port);
     r.dst_port = static_cast<std::uint16_t>(pinfo.dst_port);
     std::uint32_t proto = protocols_.intern(pinfo.protocol);

@@ -110,8 +110,13 @@ public:
     std::size_t size() const { return strings_.size(); }
 
 private:
+    // Looked up by string_view, so that a name already in the table costs no copy.
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
     ChunkedVector<std::string> strings_;
-    std::unordered_map<std::string, std::uint32_t> ids_;  // writer only
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;  // writer only
 };
 
 // Info texts of consecutive packets, '\0'-separated and deflated together: Info lines repeat a
@@ -152,6 +157,7 @@ public:
 
 private:
     void flush_info();
+    std::uint32_t address_id(const Address& a);
     ChunkedVector<PacketRecord> records_;
     StringTable addresses_, protocols_, paths_;
     std::atomic<std::int64_t> first_ts_{0};
@@ -167,7 +173,15 @@ private:
     const FieldDef* f_tcp_stream_ = nullptr;
     const FieldDef* f_tcp_flags_ = nullptr;
     const FieldDef* f_truncated_ = nullptr;
-    std::string scratch_;
+    // Address -> id in addresses_, so that an address seen before is not formatted again.
+    struct AddressHash {
+        std::size_t operator()(const Address& a) const {
+            return std::hash<std::string_view>{}(
+                       std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size())) ^
+                   static_cast<std::size_t>(a.kind);
+        }
+    };
+    std::unordered_map<Address, std::uint32_t, AddressHash> address_ids_;
 };
 
 // Reads Info texts back, keeping the last few inflated blocks (one cache per reading thread).
