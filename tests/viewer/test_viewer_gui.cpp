@@ -263,6 +263,39 @@ TEST_CASE("a damaged file or a bad filter shows what is wrong, never a crash", "
     CHECK(at(n, "messages").items[0].text.find("No such file") != std::string::npos);
 }
 
+TEST_CASE("the benchmark report: rows before the complete index, and a timed scroll to the list's end", "[viewer][gui][bench]") {
+    VirtualDisplay x;
+    const std::string file = kShared + "/http/scale_http_espn_browse.pcapng";
+    json::Value state = screenshot(x, {file}, "bench-state");
+    const double packets = at(state, "packets").number;
+    REQUIRE(packets > 500);  // more rows than the window shows: the scroll has somewhere to go
+
+    std::string report = scratch("bench.json");
+    std::filesystem::remove(report);
+    pid_t pid = spawn({kView, file, "--bench-report", report, "--bench-frames", "20"}, x.env());
+    REQUIRE(pid > 0);
+    REQUIRE(wait_for(pid, 120) == 0);
+    json::Value r = read_json(report);
+    CHECK(at(r, "packets").number == packets);
+    const double first = at(r, "first_rows_s").number, done = at(r, "index_done_s").number;
+    CHECK(first > 0);
+    CHECK(first <= done);
+    CHECK(at(r, "index_pass_s").number > 0);
+    CHECK(at(r, "index_bytes").number > 48 * packets);  // a record a packet, and the Info texts
+    CHECK(at(r, "scroll_frames").number == 20);
+    CHECK(at(r, "scroll_rows_drawn").number >= 20 * 10);
+    CHECK(at(r, "scroll_last_row").number == packets - 1);  // the last frame showed the list's end
+    CHECK(at(r, "frame_ms_median").number > 0);
+    CHECK(at(r, "frame_ms_max").number >= at(r, "frame_ms_p95").number);
+    CHECK(at(r, "frame_ms_p95").number >= at(r, "frame_ms_median").number);
+    CHECK(at(r, "peak_rss_kib").number > 1024);
+
+    // Without a file there is nothing to measure: a clear error, not an empty report.
+    pid = spawn({kView, "--bench-report", report}, x.env());
+    REQUIRE(pid > 0);
+    CHECK(wait_for(pid, 60) == 2);
+}
+
 TEST_CASE("keystrokes drive the real window: arrows, Enter, typing a filter", "[viewer][gui][keyboard]") {
     VirtualDisplay x;
     std::string state = scratch("interactive.json");

@@ -4,7 +4,13 @@
 //
 // Headless use (CI, docs): --screenshot FILE.png renders the window once everything asked for
 // is ready (file indexed, filter applied, packet decoded), writes a PNG and exits.
+//
+// Benchmark (`./wirelab bench`): --bench-report FILE.json opens FILE as a user would, records
+// when the first rows were on screen and when the index was complete (seconds since the
+// process started), then scrolls the whole list top to bottom and records every frame's time.
 #include <GLFW/glfw3.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -12,6 +18,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -41,11 +48,14 @@ constexpr const char* kUsage =
     "  --export-svg FILE    with --panel ladder: also write the ladder diagram as SVG\n"
     "  --state-json FILE    write the viewer's state as JSON (with --screenshot: once; else\n"
     "                       whenever it changes)\n"
+    "  --bench-report FILE  time the first rows, the complete index and scrolling the whole\n"
+    "                       list (--bench-frames N frames), write them as JSON, then exit\n"
     "Example: wirelab view captures/http_get_loopback.pcapng --select 4 --panel model\n";
 
 struct Options {
-    std::string file, filter, field, panel, screenshot, state_json, export_svg, live, capture_filter;
+    std::string file, filter, field, panel, screenshot, state_json, export_svg, live, capture_filter, bench_report;
     long select = 0;
+    int bench_frames = 300;
     int width = 1400, height = 900;
     bool presentation = false;
 };
@@ -81,6 +91,15 @@ bool parse(int argc, char** argv, Options& o) {
             if (!value(o.live)) return false;
         } else if (a == "--capture-filter") {
             if (!value(o.capture_filter)) return false;
+        } else if (a == "--bench-report") {
+            if (!value(o.bench_report)) return false;
+        } else if (a == "--bench-frames") {
+            if (!value(v)) return false;
+            o.bench_frames = static_cast<int>(std::strtol(v.c_str(), nullptr, 10));
+            if (o.bench_frames < 2 || o.bench_frames > 100000) {
+                std::fprintf(stderr, "wirelab view: --bench-frames takes a number of frames from 2 to 100000, not '%s'\n", v.c_str());
+                return false;
+            }
         } else if (a == "--presentation") {
             o.presentation = true;
         } else if (a == "--select") {
@@ -104,6 +123,10 @@ bool parse(int argc, char** argv, Options& o) {
             std::fprintf(stderr, "wirelab view: one file at a time (%s and %s)\n", o.file.c_str(), a.c_str());
             return false;
         }
+    }
+    if (!o.bench_report.empty() && (o.file.empty() || !o.screenshot.empty())) {
+        std::fprintf(stderr, "wirelab view: --bench-report needs a FILE, and no --screenshot\n");
+        return false;
     }
     const char* panels[] = {"", "list", "tree", "layers", "model", "bytes", "explain", "follow", "ladder", "stats"};
     if (std::find(std::begin(panels), std::end(panels), o.panel) == std::end(panels)) {
@@ -185,6 +208,86 @@ bool write_png(const std::string& path, int w, int h) {
                           -w * 3) != 0;
 }
 
+// Seconds since this process started: the kernel's start time (/proc/self/stat, field 22, in
+// clock ticks since boot) against CLOCK_BOOTTIME, so the time to load the program counts too.
+double seconds_since_process_start() {
+    timespec now{};
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    const double now_s = static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+    std::ifstream in("/proc/self/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The command name (field 2) may hold spaces; the fields after its ')' are plain.
+    std::size_t close = stat.rfind(')');
+    if (close == std::string::npos) return -1;
+    unsigned long long start_ticks = 0;
+    int field = 2;
+    for (std::size_t i = close + 1; i < stat.size() && field < 22; ++i)
+        if (stat[i] == ' ' && ++field == 22) start_ticks = std::strtoull(stat.c_str() + i + 1, nullptr, 10);
+    return now_s - static_cast<double>(start_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// What --bench-report measures, in the order it happens.
+struct BenchRun {
+    int frames_wanted = 300;
+    double first_rows = -1;  // the end of the first frame that drew a packet row
+    double index_done = -1;  // the end of the first frame drawn with the whole file indexed
+    int since_index = -1;    // frames drawn since the index was complete (-1: not yet)
+    std::vector<double> frame_ms;
+    std::chrono::steady_clock::time_point last_frame_end;
+    std::size_t rows_seen = 0;
+    int last_row = -1;  // the last row drawn by the scroll's last frame (the list's end)
+
+    bool scrolling() const { return since_index >= 0; }
+
+    // After a frame was drawn and shown. True when the run is over.
+    //
+    // A scroll asked for after frame k is set by the list during frame k+1 and shows in frame
+    // k+2 (ImGui applies a window's new scroll position when the window begins), so the frames
+    // timed are the N that show the positions 0, 1/(N-1), ..., 1 of the list's height.
+    bool after_frame(const wv::ViewerModel& m, wv::UiState& ui) {
+        const auto now = std::chrono::steady_clock::now();
+        if (first_rows < 0 && ui.list_rows_drawn > 0) first_rows = seconds_since_process_start();
+        if (since_index < 0) {
+            if (!m.busy()) {
+                index_done = seconds_since_process_start();
+                since_index = 0;
+            }
+        } else if (++since_index >= 2) {
+            frame_ms.push_back(std::chrono::duration<double, std::milli>(now - last_frame_end).count());
+            rows_seen += static_cast<std::size_t>(ui.list_rows_drawn);
+            last_row = ui.list_last_row;
+        }
+        last_frame_end = now;
+        if (since_index >= frames_wanted + 1) return true;
+        if (since_index >= 0)
+            ui.list_scroll_to = static_cast<float>(std::min(since_index, frames_wanted - 1)) / static_cast<float>(frames_wanted - 1);
+        return false;
+    }
+
+    std::string json(const wv::ViewerModel& m) const {
+        std::vector<double> sorted = frame_ms;
+        std::sort(sorted.begin(), sorted.end());
+        auto pct = [&](double p) {
+            if (sorted.empty()) return 0.0;
+            return sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5))];
+        };
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        char buf[1024];
+        std::snprintf(buf, sizeof buf,
+                      "{\n  \"packets\": %zu,\n  \"first_rows_s\": %.3f,\n  \"index_done_s\": %.3f,\n"
+                      "  \"index_pass_s\": %.3f,\n  \"index_bytes\": %zu,\n  \"scroll_frames\": %zu,\n"
+                      "  \"scroll_rows_drawn\": %zu,\n  \"scroll_last_row\": %d,\n  \"frame_ms_median\": %.2f,\n  \"frame_ms_p95\": %.2f,\n"
+                      "  \"frame_ms_max\": %.2f,\n  \"peak_rss_kib\": %ld,\n  \"cpu_user_s\": %.3f,\n  \"cpu_system_s\": %.3f\n}\n",
+                      m.packet_count(), first_rows, index_done, m.capture() ? m.capture()->index_seconds() : -1.0,
+                      m.capture() ? m.capture()->index().memory() : std::size_t{0}, frame_ms.size(), rows_seen, last_row,
+                      pct(0.5), pct(0.95), sorted.empty() ? 0.0 : sorted.back(), ru.ru_maxrss,
+                      static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) / 1e6,
+                      static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) / 1e6);
+        return buf;
+    }
+};
+
 // Selects the first node of the decoded packet whose field is `name`.
 void select_field(wv::ViewerModel& m, const std::string& name) {
     const wv::DecodedPacket* p = m.decoded();
@@ -207,6 +310,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     const bool headless = !opt.screenshot.empty();
+    BenchRun bench;
+    bench.frames_wanted = opt.bench_frames;
 
     glfwSetErrorCallback(glfw_error);
     if (!glfwInit()) {
@@ -232,7 +337,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     glfwMakeContextCurrent(window);
-    glfwSwapInterval(1);
+    // The benchmark measures the work of a frame, not the wait for the display's refresh.
+    glfwSwapInterval(opt.bench_report.empty() ? 1 : 0);
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
@@ -279,12 +385,17 @@ int main(int argc, char** argv) {
     int ready_frames = 0;
     int exit_code = 0;
     while (!glfwWindowShouldClose(window) && !app.quit_requested()) {
-        // Wait for input, but keep drawing while background work shows progress.
-        if (headless || model.busy() || model.live_running() || !glue.held.empty() || glue.busy_frames > 0) {
+        // Wait for input, but keep drawing while background work shows progress: 20 frames a
+        // second are enough for a progress bar and new rows, and leave the CPU to the work (a
+        // software renderer spends as much on a frame as the index pass on 10,000 packets).
+        if (headless || bench.scrolling() || !glue.held.empty() || glue.busy_frames > 0) {
             glfwPollEvents();
             if (glue.busy_frames > 0) --glue.busy_frames;
+        } else if (model.busy() || model.live_running()) {
+            glfwWaitEventsTimeout(0.05);
+        } else {
+            glfwWaitEventsTimeout(0.25);
         }
-        else glfwWaitEventsTimeout(0.25);
 
         if (pending_select) {
             // Selecting needs the packet indexed (and shown by the filter).
@@ -349,6 +460,16 @@ int main(int argc, char** argv) {
             }
         }
         glfwSwapBuffers(window);
+        if (!opt.bench_report.empty()) {
+            glFinish();  // the frame is on screen, not only queued to the renderer
+            if (bench.after_frame(model, app.ui())) {
+                if (!write_file(opt.bench_report, bench.json(model))) {
+                    std::fprintf(stderr, "wirelab view: cannot write %s\n", opt.bench_report.c_str());
+                    exit_code = 1;
+                }
+                break;
+            }
+        }
     }
 
     ImGui_ImplOpenGL3_Shutdown();

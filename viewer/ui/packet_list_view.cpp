@@ -51,12 +51,21 @@ void PacketListView::draw(ViewerModel& m, UiState& ui, const Theme& theme) {
         }
     }
 
+    if (ui.list_scroll_to >= 0) {
+        ImGui::SetScrollY(ui.list_scroll_to * ImGui::GetScrollMaxY());
+        ui.list_scroll_to = -1;
+    }
+
     const std::optional<std::size_t> selected = m.selected_packet();
+    ui.list_rows_drawn = 0;
+    ui.list_last_row = -1;
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(std::min<std::size_t>(rows, 0x7fffffff)), row_h);
     while (clipper.Step()) {
         for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; ++r) {
             m.row_text(static_cast<std::size_t>(r), row_);
+            ++ui.list_rows_drawn;
+            ui.list_last_row = r;
             ImGui::TableNextRow(0, row_h);
             if (ImU32 c = theme.row_colour(row_.colour)) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg0, c);
             ImGui::TableSetColumnIndex(0);

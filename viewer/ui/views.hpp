@@ -29,6 +29,9 @@ struct UiState {
     bool show_help = false, show_goto = false, show_capture = false;
     bool show_about_layers = false;
     int list_page_rows = 20;       // rows visible in the packet list (PgUp/PgDn)
+    float list_scroll_to = -1;     // >= 0: scroll the list to this fraction of its height (--bench-report)
+    int list_rows_drawn = 0;       // rows the packet list drew in the last frame
+    int list_last_row = -1;        // the last of them (-1: none)
     float list_fraction = 0.42f, tabs_fraction = 0.58f, left_fraction = 0.62f, model_fraction = 0.56f;
     std::string panel = "list";    // the panel named by --panel (for the state JSON)
     bool quit = false;
