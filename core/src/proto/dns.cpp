@@ -577,7 +577,7 @@ struct Name {
     // copied; `scratch` holds the escaped text of the others.
     std::string_view display(std::string& scratch) const {
         std::string_view name = text.view().substr(0, text_len);
-        if (std::all_of(name.begin(), name.end(), printable_ascii)) return name;
+        if (std::all_of(name.begin(), name.end(), [](char c) { return printable_ascii(c); })) return name;
         scratch.clear();
         append_format_text(scratch, name);
         return scratch;
@@ -592,8 +592,9 @@ struct Name {
 
 // Expands the name at `start` of message `m`, following compression pointers, with tshark's
 // limits and results (epan/dissectors/packet-dns.c, expand_dns_name and get_dns_name).
-Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
-    Name n;
+// Writes into `n`, a fresh Name, rather than returning one: the caller's Name is filled in
+// place, and its 256-byte buffer is not copied on the way out.
+void expand_name(const Tvb& m, std::size_t start, std::size_t& budget, Name& n) {
     std::size_t off = start;
     long len = -1;  // octets at `start`, known at the first pointer
     int pointers = 0;
@@ -605,7 +606,6 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
     auto fail = [&](NameError e, std::size_t at) {
         n.error = e;
         n.error_at = at;
-        return n;
     };
     auto past = [&](std::size_t at, std::size_t need, NameError beyond) {
         return at + need > m.reported_size() ? beyond : NameError::truncated;
@@ -677,7 +677,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                 len = static_cast<long>(off) - static_cast<long>(start);
                 if (len < kMinNameWire) return fail(NameError::bad_extended, off - 1);
                 n.wire = static_cast<std::size_t>(len);
-                return n;
+                return;
             }
             case 0x80: return fail(NameError::bad_label_type, off - 1);
             default: {  // 0xc0: a pointer to where the rest of the name is written
@@ -701,7 +701,7 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
                     n.text.assign("<Name contains a pointer that loops>");
                     n.text_len = n.text.size();
                     n.wire = static_cast<std::size_t>(len);
-                    return n;
+                    return;
                 }
                 off = target;
                 at_target = true;
@@ -722,9 +722,15 @@ Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
     if (blank && len <= kMinNameWire) {
         n.text.assign("<Root>");
         n.text_len = n.text.size();
-        return n;
+        return;
     }
     if (len < kMinNameWire || (len > kMinNameWire && n.text_len == 0)) return fail(NameError::empty, start);
+    return;
+}
+
+Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
+    Name n;
+    expand_name(m, start, budget, n);
     return n;
 }
 
@@ -1390,7 +1396,11 @@ private:
     // capture cut the message, "malformed" when the message itself is shorter than its fields.
     bool need(std::size_t off, std::size_t len, std::string_view what) {
         if (stopped_) return false;
-        if (m_.has(off, len)) return true;
+        if (m_.has(off, len)) [[likely]] return true;
+        return report_short(off, len, what);
+    }
+    // need()'s miss, out of line so that the check itself inlines.
+    [[gnu::noinline]] bool report_short(std::size_t off, std::size_t len, std::string_view what) {
         stopped_ = true;
         if (off + len > m_.reported_size()) {
             std::string reason = "dns-short-message: ";
