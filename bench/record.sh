@@ -6,9 +6,9 @@
 #   bench/record.sh --force         records it again
 #   bench/record.sh --packets N --out FILE   a capture of another size (quick checks)
 #
-# Needs root (dumpcap on lo; ports 20, 53 and 514), python3 and curl. Takes under a minute on
-# 2 cores (about 35 s). The traffic runs in rounds until dumpcap has the packets; in each round these
-# run at the same time:
+# Needs root (dumpcap on lo; ports 20, 53 and 514), python3, curl, and node with the `ws` package
+# in tests/peers/node_modules (./wirelab installs it). Takes about a minute on 2 cores. The
+# traffic runs in rounds until dumpcap has the packets; in each round these run at the same time:
 #   - HTTP (tcp/8080): python3 HTTP/1.1 server (bench/traffic.py) on 127.0.0.1 and ::1;
 #     curl loads a page and its objects (HTML, CSS, JS, JSON, images up to 48 KB) over
 #     parallel keep-alive connections, polls a JSON API opening a new connection per request
@@ -17,13 +17,19 @@
 #     server sends one in active mode;
 #   - DNS (udp/53): A, AAAA, TXT, CNAME and MX queries with EDNS, 32 outstanding, and their
 #     answers (1 to 8 records, 5% NXDOMAIN);
-#   - syslog over IPv6 (udp/514): one-way messages of 80..1200 bytes.
-# The ports are the protocols' registered ones, so tshark dissects each packet through its
-# port table, as in most captures (on unregistered ports it would try every heuristic
+#   - syslog over IPv6 (udp/514): one-way messages of 80..1200 bytes;
+#   - WebSocket (tcp/8088): a Node.js chat server (bench/ws_traffic.js, the `ws` package) on
+#     127.0.0.1 and ::1; 16 clients at a time (a third over IPv6) in rooms of three send 9,000
+#     masked text and binary messages of 20..2000 bytes, which the server relays to the room,
+#     a few of 16..64 KB and a few in fragments, with pings both ways; each client closes with
+#     a close frame after 40..400 messages and a new one opens. No permessage-deflate.
+# The ports are the protocols' registered ones, and 8088 is in tshark's HTTP port range (it
+# follows the Upgrade into WebSocket), so tshark dissects each packet through its port
+# table, as in most captures (on unregistered ports it would try every heuristic
 # dissector on every payload, which more than doubles its time on the bulk transfer).
-# The TCP sockets that send data in bulk (the HTTP server's, the file sender's) set TCP_MAXSEG
-# 1460 and write at most one segment per send(), so segments are Ethernet-sized (loopback's
-# MTU is 65536); the interfaces themselves are never changed.
+# The TCP sockets that send data in bulk (the HTTP server's, the file sender's, the WebSocket
+# server's) set TCP_MAXSEG 1460 and write at most one segment per send() (so do the WebSocket
+# clients), so segments are Ethernet-sized (loopback's MTU is 65536); the interfaces are never changed.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,7 +41,7 @@ while [ $# -gt 0 ]; do
     --force) force=1 ;;
     --packets) want="$2"; shift ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "record.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -53,26 +59,28 @@ if [ "$force" = 0 ] && [ -f "$out" ]; then
   fi
 fi
 
-for tool in dumpcap capinfos python3 curl; do
+for tool in dumpcap capinfos python3 curl node; do
   command -v "$tool" >/dev/null 2>&1 || { say "needs $tool"; exit 1; }
 done
 
 [ "$(id -u)" = 0 ] || { say "run me as root (dumpcap on lo, and ports 20, 53 and 514)"; exit 1; }
+[ -d "$here/../tests/peers/node_modules/ws" ] ||
+  { say "needs the ws package in tests/peers/node_modules (cd tests/peers && npm ci)"; exit 1; }
 
-HTTP=8080 BULK=20 DNS=53 SYSLOG=514
+HTTP=8080 BULK=20 DNS=53 SYSLOG=514 WS=8088
 if command -v ss >/dev/null 2>&1 && {
-     ss -Htan "( sport = :$HTTP or sport = :$BULK )" 2>/dev/null | grep -q LISTEN ||
+     ss -Htan "( sport = :$HTTP or sport = :$BULK or sport = :$WS )" 2>/dev/null | grep -q LISTEN ||
      ss -Huan "( sport = :$DNS or sport = :$SYSLOG )" 2>/dev/null | grep -q .; }; then
-  say "tcp port $HTTP or $BULK, or udp port $DNS or $SYSLOG, is in use; stop what uses it first"
+  say "tcp port $HTTP, $BULK or $WS, or udp port $DNS or $SYSLOG, is in use; stop what uses it first"
   exit 1
 fi
 
 mkdir -p "$(dirname "$out")"
 tmp="$(mktemp -d)"
-server="" cap="" gens=()
+server="" wsserver="" cap="" gens=()
 cleanup() {
   local p
-  for p in "${gens[@]}" $cap $server; do kill "$p" 2>/dev/null || true; done
+  for p in "${gens[@]}" $cap $server $wsserver; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -87,11 +95,17 @@ for _ in $(seq 50); do
     curl -s -o /dev/null "http://[::1]:$HTTP/index.html" && break
   sleep 0.1
 done
+# The WebSocket chat server: traffic.py makes its listening sockets (TCP_MAXSEG) and execs node.
+python3 "$here/traffic.py" ws-server "$WS" node "$here/ws_traffic.js" server >"$tmp/ws.log" 2>&1 &
+wsserver=$!
+for _ in $(seq 50); do grep -q 'listening' "$tmp/ws.log" && break; sleep 0.1; done
+grep -q 'listening' "$tmp/ws.log" || { cat "$tmp/ws.log" >&2; say "the WebSocket server did not start"; exit 1; }
 
 # Only packets between 127.0.0.1 and itself or ::1 and itself (not, say, a DNS stub resolver
-# on 127.0.0.53), on the four ports.
+# on 127.0.0.53), on the five ports.
 filter="((src host 127.0.0.1 and dst host 127.0.0.1) or (src host ::1 and dst host ::1))"
-filter="$filter and (tcp port $HTTP or tcp port $BULK or udp port $DNS or udp port $SYSLOG)"
+filter="$filter and (tcp port $HTTP or tcp port $BULK or tcp port $WS or udp port $DNS"
+filter="$filter or udp port $SYSLOG)"
 # -c stops at exactly $want packets; -a is a safety net if the traffic stops early.
 dumpcap -i lo -B 256 -f "$filter" -c "$want" -a duration:900 -w "$tmp/cap.pcapng" \
   2>"$tmp/dumpcap.log" &
@@ -127,6 +141,9 @@ while kill -0 "$cap" 2>/dev/null; do
   python3 "$here/traffic.py" dns "$DNS" 22000 "$round" &
   gens+=($!)
   python3 "$here/traffic.py" syslog "$SYSLOG" 10000 "$round" &
+  gens+=($!)
+  # WebSocket chat: 16 clients at a time, 9,000 messages.
+  node "$here/ws_traffic.js" clients "$WS" 16 9000 "$round" 2>>"$tmp/ws.log" &
   gens+=($!)
   # Wait for this round's traffic, or for dumpcap to have all the packets.
   while kill -0 "$cap" 2>/dev/null; do

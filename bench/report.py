@@ -17,6 +17,9 @@ DECODE_VS_FLOOR = 1.5      # decode every layer, no output: at most 1.5x the flo
 SUMMARY_VS_TCPDUMP = 1.0   # summary lines: at least tcpdump's packets/s
 FIELDS_VS_TSHARK = 25.0    # -T fields: at least 25x tshark's packets/s
 VERBOSE_VS_TSHARK = 10.0   # -V: at least 10x tshark's packets/s
+# Targets from the application-layer issue.
+APP_FIELDS_VS_TSHARK = 20.0   # -T fields with HTTP and WebSocket fields: at least 20x tshark's
+FILTER_VS_TSHARK = 20.0       # -Y 'http.request.method == "GET"': at least 20x tshark -Y's
 RSS_LIMIT_MIB = 64.0       # every wirelab mode, on the 1M-packet file
 
 
@@ -97,6 +100,9 @@ def main():
     for opt in ("raw", "mix", "file", "packets", "runs", "wirelab", "source", "same-fields",
                 "fields", "load"):
         ap.add_argument("--" + opt, required=True)
+    # The application-layer measurements (absent from raw.tsv files written before them).
+    for opt in ("app-fields", "app-filter", "same-app", "same-match"):
+        ap.add_argument("--" + opt, default="")
     ap.add_argument("--protocols", nargs=2, metavar=("TSHARK", "WIRELAB"))
     a = ap.parse_args()
     packets = int(a.packets)
@@ -188,26 +194,37 @@ def main():
         cpu("wl_summary", "tcpdump_summary", "%.2fx") + (", %.1fx tshark's" % r2 if r2 else ""),
         "at least %.0fx tcpdump" % SUMMARY_VS_TCPDUMP,
         verdict(None if r is None else r >= SUMMARY_VS_TCPDUMP, "summary vs tcpdump"))
-    # Fields.
-    row("`-T fields`, link to transport", "tshark_fields", "tshark -n -r F -T fields -e ...",
-        "reference")
-    r = speed_ratio("wl_fields", "tshark_fields")
-    row("`-T fields`, link to transport", "wl_fields", "wirelab dump -r F -T fields -e ...",
-        ("%.1fx tshark's packets/s" % r if r else "-") + cpu("wl_fields", "tshark_fields"),
-        "at least %.0fx" % FIELDS_VS_TSHARK,
-        verdict(None if r is None else r >= FIELDS_VS_TSHARK, "-T fields vs tshark"))
-    # Verbose.
-    row("`-V` layer tree", "tshark_verbose", "tshark -n -r F -V", "reference")
-    r = speed_ratio("wl_verbose", "tshark_verbose")
-    row("`-V` layer tree", "wl_verbose", "wirelab dump -r F -V",
-        ("%.1fx tshark's packets/s" % r if r else "-") + cpu("wl_verbose", "tshark_verbose"),
-        "at least %.0fx" % VERBOSE_VS_TSHARK,
-        verdict(None if r is None else r >= VERBOSE_VS_TSHARK, "-V vs tshark"))
+    def against_tshark(what, name, ref, cmd, ref_cmd, target, label):
+        # A reference row for tshark, then wirelab's row with its ratio to it.
+        row(what, ref, ref_cmd, "reference")
+        r = speed_ratio(name, ref)
+        row(what, name, cmd, ("%.1fx tshark's packets/s" % r if r else "-") + cpu(name, ref),
+            "at least %.0fx" % target, verdict(None if r is None else r >= target, label))
+
+    against_tshark("`-T fields`, link to transport", "wl_fields", "tshark_fields",
+                   "wirelab dump -r F -T fields -e ...", "tshark -n -r F -T fields -e ...",
+                   FIELDS_VS_TSHARK, "-T fields vs tshark")
+    against_tshark("`-V` layer tree", "wl_verbose", "tshark_verbose", "wirelab dump -r F -V",
+                   "tshark -n -r F -V", VERBOSE_VS_TSHARK, "-V vs tshark")
+    # The application layer: HTTP and WebSocket fields, and a display filter.
+    if "wl_app" in runs or "tshark_app" in runs:
+        against_tshark("`-T fields`, HTTP and WebSocket", "wl_app", "tshark_app",
+                       "wirelab dump -r F -T fields -e ... (app)",
+                       "tshark -n -r F -T fields -e ... (app)",
+                       APP_FIELDS_VS_TSHARK, "-T fields (HTTP, WebSocket) vs tshark")
+    if "wl_filter" in runs or "tshark_filter" in runs:
+        shown = a.app_filter.replace("|", "\\|")
+        against_tshark("display filter", "wl_filter", "tshark_filter",
+                       "wirelab dump -r F -Y '%s'" % shown, "tshark -n -r F -Y '%s'" % shown,
+                       FILTER_VS_TSHARK, "-Y vs tshark -Y")
 
     mem_rows = []
     for name, mode in (("wl_decode", "decode every layer, no output"),
                        ("wl_summary", "summary lines"), ("wl_fields", "`-T fields`"),
-                       ("wl_verbose", "`-V`")):
+                       ("wl_verbose", "`-V`"), ("wl_app", "`-T fields`, HTTP and WebSocket"),
+                       ("wl_filter", "`-Y` display filter")):
+        if name not in runs:
+            continue
         m = rss_mib(name)
         mem_rows.append("| %s | %d | %s | under %.0f MiB | %s |" % (
             mode, packets, "%.1f" % m if m is not None else "-", RSS_LIMIT_MIB,
@@ -219,7 +236,7 @@ def main():
             mem_rows.append("| decode every layer, first %d packets (`-c %d`) | %d | %.1f | "
                             "(how it grows with the file) | |" % (n, n, n, m))
     ref_rss = {n: rss_mib(n) for n in ("tcpdump_summary", "tshark_summary", "tshark_fields",
-                                        "tshark_verbose")}
+                                        "tshark_verbose", "tshark_app", "tshark_filter")}
 
     mix = []
     with open(a.mix) as f:
@@ -252,8 +269,15 @@ def main():
                "system), largest peak RSS; "
                "stdout to /dev/null; the file is in the page cache" % a.runs)
     out.append("- `-e ...` is `%s`" % a.fields.strip())
+    if a.app_fields:
+        out.append("- `-e ... (app)` is `%s`" % a.app_fields.strip())
     out.append("- wirelab's `-T fields` output is identical to tshark's on the first 100,000 "
-               "packets: %s\n" % a.same_fields)
+               "packets: %s" % a.same_fields +
+               ("; with the HTTP and WebSocket fields: %s" % a.same_app if a.same_app else ""))
+    if a.same_match:
+        out.append("- the same packets match `-Y '%s'` in both, on the first 100,000 packets "
+                   "(`-T fields -e frame.number`): %s" % (a.app_filter, a.same_match))
+    out.append("")
     out.append("| measurement | command | median s | range s | CPU s | packets/s | peak RSS MiB "
                "| ratio | target | result |")
     out.append("|---|---|---:|---:|---:|---:|---:|---|---|---|")

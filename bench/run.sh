@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # wirelab's benchmark: times `wirelab dump` against tshark, `tcpdump -nn -r` and a plain
-# libpcap read loop (the floor) on the same 1M-packet loopback capture, in the same run.
+# libpcap read loop (the floor) on the same 1M-packet loopback capture, in the same run:
+# decode only, summary lines, `-T fields` link to transport, `-V`, and the application layer
+# (`-T fields` with HTTP and WebSocket fields, and the display filter
+# `-Y 'http.request.method == "GET"'`, against tshark with the same fields and filter).
 # `./wirelab bench` builds wirelab into build/ and runs this.
 #
 #   bench/run.sh [--runs N] [--wirelab BIN [--source TEXT]] [--file F] [--force-record]
@@ -45,7 +48,7 @@ while [ $# -gt 0 ]; do
     --file) file="$2"; shift ;;
     --force-record) force_record=1 ;;
     --only) only="$2"; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 1 ;;
   esac
   shift
@@ -100,12 +103,20 @@ HTTP over IPv6 (tcp/8080)|ip6 and tcp port 8080
 bulk TCP, ftp-data (tcp/20)|tcp port 20
 DNS (udp/53)|udp port 53
 syslog over IPv6 (udp/514)|udp port 514
+WebSocket chat over IPv4 (tcp/8088)|ip and tcp port 8088
+WebSocket chat over IPv6 (tcp/8088)|ip6 and tcp port 8088
 tcp SYN (connections)|(ip and tcp[13] & 0x12 == 2) or (ip6 and tcp and ip6[53] & 0x12 == 2)
 EOF
 
 # 3. The commands. name<TAB>command words separated by \x1f (so arguments may hold spaces).
 fields=(-e frame.number -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.seq -e tcp.ack
         -e tcp.stream -e tcp.len -e udp.srcport -e udp.dstport)
+# The application layer: HTTP requests and responses, and the WebSocket frames after the
+# Upgrade (tcp/8088). tshark gets the same fields and the same filter.
+app_fields=(-e frame.number -e tcp.stream -e tcp.seq -e http.request.method -e http.request.uri
+            -e http.response.code -e http.content_length -e websocket.opcode
+            -e websocket.payload_length -e websocket.fin)
+app_filter='http.request.method == "GET"'
 names=() cmds=()
 add() { local name="$1"; shift; names+=("$name"); cmds+=("$(printf '%s\x1f' "$@")"); }
 add floor           "$outdir/pcap_floor" "$file"
@@ -117,19 +128,35 @@ add tshark_fields   tshark -n -r "$file" -T fields "${fields[@]}"
 add wl_fields       "$wirelab" dump -r "$file" -T fields "${fields[@]}"
 add tshark_verbose  tshark -n -r "$file" -V
 add wl_verbose      "$wirelab" dump -r "$file" -V
+add tshark_app      tshark -n -r "$file" -T fields "${app_fields[@]}"
+add wl_app          "$wirelab" dump -r "$file" -T fields "${app_fields[@]}"
+add tshark_filter   tshark -n -r "$file" -Y "$app_filter"
+add wl_filter       "$wirelab" dump -r "$file" -Y "$app_filter"
 
-# Does wirelab print the same fields as tshark? (the first 100,000 packets; not timed)
-same_fields="no (first differences: bench/out/fields-diff.txt)"
-"$wirelab" dump -r "$file" -c 100000 -T fields "${fields[@]}" >"$outdir/fields.wirelab" \
-  2>/dev/null || true
-tshark -n -r "$file" -c 100000 -T fields "${fields[@]}" >"$outdir/fields.tshark" 2>/dev/null || true
-if cmp -s "$outdir/fields.wirelab" "$outdir/fields.tshark"; then
-  same_fields="yes"
-  rm -f "$outdir/fields-diff.txt"
-else
-  diff "$outdir/fields.tshark" "$outdir/fields.wirelab" | head -n 40 >"$outdir/fields-diff.txt" || true
-fi
-rm -f "$outdir/fields.wirelab" "$outdir/fields.tshark"
+# Does wirelab print the same as tshark? (the first 100,000 packets; not timed)
+# same_output DIFF ARGS...: runs both with ARGS; sets same ("yes", or "no" and the first
+# differences in bench/out/DIFF) and same_lines (the lines tshark printed).
+same_output() {
+  local diff="$1"; shift
+  "$wirelab" dump -r "$file" -c 100000 "$@" >"$outdir/same.wirelab" 2>/dev/null || true
+  tshark -n -r "$file" -c 100000 "$@" >"$outdir/same.tshark" 2>/dev/null || true
+  same_lines="$(wc -l <"$outdir/same.tshark")"
+  if cmp -s "$outdir/same.wirelab" "$outdir/same.tshark"; then
+    same="yes"
+    rm -f "$outdir/$diff"
+  else
+    same="no (first differences: bench/out/$diff)"
+    diff "$outdir/same.tshark" "$outdir/same.wirelab" | head -n 40 >"$outdir/$diff" || true
+  fi
+  rm -f "$outdir/same.wirelab" "$outdir/same.tshark"
+}
+same_output fields-diff.txt -T fields "${fields[@]}"
+same_fields="$same"
+same_output app-fields-diff.txt -T fields "${app_fields[@]}"
+same_app="$same"
+# Do the same packets match the filter?
+same_output match-diff.txt -Y "$app_filter" -T fields -e frame.number
+same_match="$same (tshark: $same_lines packets match)"
 # How deep does each tool decode? frame.protocols of the same 100,000 packets (not timed).
 "$wirelab" dump -r "$file" -c 100000 -T fields -e frame.protocols >"$outdir/protocols.wirelab" \
   2>/dev/null || true
@@ -175,6 +202,8 @@ python3 "$here/report.py" --raw "$raw" --mix "$mix" --file "$file" --packets "$p
   --runs "$runs" --wirelab "$wirelab" --source "$source_desc" --same-fields "$same_fields" \
   --load "$load_start / $(cut -d' ' -f1-3 /proc/loadavg)" \
   --fields "$(printf '%s ' "${fields[@]}")" \
+  --app-fields "$(printf '%s ' "${app_fields[@]}")" --app-filter "$app_filter" \
+  --same-app "$same_app" --same-match "$same_match" \
   --protocols "$outdir/protocols.tshark" "$outdir/protocols.wirelab" >"$outdir/results.md"
 cat "$outdir/results.md"
 say "table written to $outdir/results.md (raw times: $raw)"

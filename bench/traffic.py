@@ -6,6 +6,9 @@
     traffic.py bulk PORT BYTES [SEED]      one bulk TCP transfer from 127.0.0.1:PORT (ftp-data)
     traffic.py dns PORT QUERIES [SEED]     DNS queries and answers over 127.0.0.1
     traffic.py syslog PORT MESSAGES [SEED] one-way syslog messages over ::1
+    traffic.py ws-server PORT CMD...       listens on 127.0.0.1:PORT and [::1]:PORT, then runs
+                                           CMD with the two listening sockets' fds appended
+                                           (the WebSocket chat server of bench/ws_traffic.js)
 
 Loopback's MTU is 65536 and its segmentation offload would otherwise put up to 64 KiB in one
 captured packet. To get Ethernet-sized segments like a real network's, every TCP socket here
@@ -282,11 +285,30 @@ def syslog(port, count, seed):
     rx.close()
 
 
+# ---------------------------------------------------------------------------------------------
+# WebSocket: Node.js cannot set TCP_MAXSEG, so the listening sockets are made here, tuned like
+# the HTTP server's, and handed to the Node.js chat server (bench/ws_traffic.js) by number.
+
+def ws_server(port, cmd):
+    fds = []
+    for family, host in ((socket.AF_INET, V4), (socket.AF_INET6, V6)):
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        tune(s)                       # accepted connections inherit it: the SYN-ACK says 1460
+        s.bind((host, port))
+        s.listen(128)
+        s.set_inheritable(True)
+        fds.append(s.detach())
+    os.execvp(cmd[0], cmd + [str(fd) for fd in fds])
+
+
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
     mode = argv[1]
-    seed = int(argv[4]) if len(argv) > 4 else 1
+    seed = int(argv[4]) if len(argv) > 4 and mode != "ws-server" else 1
     if mode == "make-site":
         make_site(argv[2])
     elif mode == "http-server":
@@ -297,6 +319,8 @@ def main(argv):
         dns(int(argv[2]), int(argv[3]), seed)
     elif mode == "syslog":
         syslog(int(argv[2]), int(argv[3]), seed)
+    elif mode == "ws-server" and len(argv) > 3:
+        ws_server(int(argv[2]), argv[3:])
     else:
         sys.exit(__doc__)
 
