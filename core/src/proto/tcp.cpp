@@ -582,11 +582,14 @@ private:
         DataSource& src = ctx.tree.new_source();
         src.name = "Reassembled TCP";
         // Usually the message is all that is pending: its buffer is handed over instead of
-        // copied (the flow gets the source's empty one, with its capacity, in exchange).
+        // copied. The flow starts again with no buffer, not the source's old one: a finished
+        // connection would keep that capacity (tens of KiB) for the rest of the file, and
+        // thousands of them add up.
         bool whole_buffer = n == f.pending.size();
-        if (whole_buffer)
-            src.bytes.swap(f.pending);
-        else
+        if (whole_buffer) {
+            src.bytes = std::move(f.pending);
+            std::vector<std::uint8_t>().swap(f.pending);
+        } else
             src.bytes.assign(f.pending.begin(), f.pending.begin() + static_cast<std::ptrdiff_t>(n));
         std::size_t need = n;
         std::size_t used_pieces = 0;
