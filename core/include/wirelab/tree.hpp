@@ -39,29 +39,63 @@ struct Node {
 // it, in grow(), out of line; appending is a compare and a copy.
 class NodeList {
 public:
-    std::size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-    Node& operator[](std::size_t i) { return storage_[i]; }
-    const Node& operator[](std::size_t i) const { return storage_[i]; }
-    Node* begin() { return storage_.data(); }
-    Node* end() { return storage_.data() + size_; }
-    const Node* begin() const { return storage_.data(); }
-    const Node* end() const { return storage_.data() + size_; }
-    Node& back() { return storage_[size_ - 1]; }
-    const Node& back() const { return storage_[size_ - 1]; }
+    NodeList() = default;
+    NodeList(const NodeList& o) : storage_(o.begin(), o.end()) { point_at(storage_.size()); }
+    NodeList(NodeList&& o) noexcept : storage_(std::move(o.storage_)) {
+        point_at(static_cast<std::size_t>(o.end_ - o.first_));
+        o.point_at(0);
+    }
+    NodeList& operator=(const NodeList& o) {
+        if (this != &o) {
+            storage_.assign(o.begin(), o.end());
+            point_at(storage_.size());
+        }
+        return *this;
+    }
+    NodeList& operator=(NodeList&& o) noexcept {
+        if (this != &o) {
+            std::size_t n = o.size();
+            storage_ = std::move(o.storage_);
+            point_at(n);
+            o.storage_.clear();
+            o.point_at(0);
+        }
+        return *this;
+    }
 
-    void clear() { size_ = 0; }
+    std::size_t size() const { return static_cast<std::size_t>(end_ - first_); }
+    bool empty() const { return end_ == first_; }
+    Node& operator[](std::size_t i) { return first_[i]; }
+    const Node& operator[](std::size_t i) const { return first_[i]; }
+    Node* begin() { return first_; }
+    Node* end() { return end_; }
+    const Node* begin() const { return first_; }
+    const Node* end() const { return end_; }
+    Node& back() { return end_[-1]; }
+    const Node& back() const { return end_[-1]; }
+
+    void clear() { end_ = first_; }
     void push_back(const Node& n) {
-        if (size_ == storage_.size()) grow();
-        storage_[size_++] = n;
+        if (end_ == limit_) grow();
+        *end_++ = n;
     }
     // Inserts `n` before `at` (a link-layer trailer goes back into its layer); returns where it is.
     Node* insert(Node* at, const Node& n);
 
 private:
     void grow();
-    std::vector<Node> storage_;  // its size is the capacity; the nodes are the first size_
-    std::size_t size_ = 0;
+    // Points first_, end_ and limit_ into storage_, with `count` nodes in use.
+    void point_at(std::size_t count) {
+        first_ = storage_.data();
+        end_ = first_ + count;
+        limit_ = first_ + storage_.size();
+    }
+    std::vector<Node> storage_;  // its size is the capacity; the nodes are [first_, end_)
+    // Pointers rather than a count: appending then compiles to a compare, the stores of the
+    // node and one increment, with nothing recomputed from the vector.
+    Node* first_ = nullptr;
+    Node* end_ = nullptr;
+    Node* limit_ = nullptr;
 };
 
 // A buffer of bytes the decoder built from several frames (reassembled IP datagram, TCP

@@ -6,7 +6,9 @@
 namespace wirelab {
 
 void NodeList::grow() {
+    std::size_t used = size();
     storage_.resize(std::max<std::size_t>(64, storage_.size() * 2));
+    point_at(used);
 }
 
 Node* NodeList::insert(Node* at, const Node& n) {
