@@ -85,33 +85,79 @@ void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t
     if (++pending_count_ == kBlockPackets) flush_info();
 }
 
+PacketIndex::~PacketIndex() {
+    {
+        std::lock_guard<std::mutex> lock(raw_mutex_);
+        stop_deflater_ = true;
+    }
+    raw_cv_.notify_all();
+    if (deflater_.joinable()) deflater_.join();
+}
+
 void PacketIndex::flush_info() {
     if (pending_count_ == 0) return;
-    auto b = std::make_shared<InfoBlock>();
-    b->first = pending_first_;
-    b->count = pending_count_;
-    b->raw_size = static_cast<std::uint32_t>(pending_.size());
-    uLongf n = compressBound(static_cast<uLong>(pending_.size()));
-    b->deflated.resize(n);
-    // Level 1: the index pass must keep up with decoding; the ratio is nearly the same.
-    if (compress2(b->deflated.data(), &n, reinterpret_cast<const Bytef*>(pending_.data()),
-                  static_cast<uLong>(pending_.size()), 1) != Z_OK) {
-        n = 0;
-        b->raw_size = 0;
-    }
-    b->deflated.resize(n);
-    b->deflated.shrink_to_fit();
-    info_bytes_.fetch_add(n + sizeof(InfoBlock), std::memory_order_relaxed);
-    {
-        std::lock_guard<std::mutex> lock(blocks_mutex_);
-        blocks_.push_back(std::move(b));
-    }
-    pending_.clear();
+    RawBlock raw;
+    raw.first = pending_first_;
+    raw.count = pending_count_;
+    raw.text = std::move(pending_);
+    pending_ = std::string();
+    pending_.reserve(raw.text.size() + raw.text.size() / 4);
     pending_count_ = 0;
+    {
+        std::unique_lock<std::mutex> lock(raw_mutex_);
+        if (!deflater_.joinable()) deflater_ = std::thread([this] { deflate_loop(); });
+        // Bounded: if zlib falls behind (one core), the pass waits for it.
+        constexpr std::size_t kMaxQueued = 64;
+        drained_cv_.wait(lock, [&] { return raw_.size() < kMaxQueued; });
+        raw_.push_back(std::move(raw));
+    }
+    raw_cv_.notify_one();
+}
+
+void PacketIndex::deflate_loop() {
+    for (;;) {
+        RawBlock raw;
+        {
+            std::unique_lock<std::mutex> lock(raw_mutex_);
+            raw_cv_.wait(lock, [&] { return !raw_.empty() || stop_deflater_; });
+            if (raw_.empty()) return;  // stopping, and nothing is left to deflate
+            raw = std::move(raw_.front());
+            raw_.pop_front();
+            deflating_ = true;
+        }
+        auto b = std::make_shared<InfoBlock>();
+        b->first = raw.first;
+        b->count = raw.count;
+        b->raw_size = static_cast<std::uint32_t>(raw.text.size());
+        uLongf n = compressBound(static_cast<uLong>(raw.text.size()));
+        b->deflated.resize(n);
+        // Level 1: the index pass must keep up with decoding; the ratio is nearly the same.
+        if (compress2(b->deflated.data(), &n, reinterpret_cast<const Bytef*>(raw.text.data()),
+                      static_cast<uLong>(raw.text.size()), 1) != Z_OK) {
+            n = 0;
+            b->raw_size = 0;
+        }
+        b->deflated.resize(n);
+        b->deflated.shrink_to_fit();
+        info_bytes_.fetch_add(n + sizeof(InfoBlock), std::memory_order_relaxed);
+        {
+            std::lock_guard<std::mutex> lock(blocks_mutex_);
+            blocks_.push_back(std::move(b));
+        }
+        {
+            std::lock_guard<std::mutex> lock(raw_mutex_);
+            deflating_ = false;
+        }
+        drained_cv_.notify_all();
+    }
 }
 
 void PacketIndex::publish() {
     flush_info();
+    {
+        std::unique_lock<std::mutex> lock(raw_mutex_);
+        drained_cv_.wait(lock, [&] { return raw_.empty() && !deflating_; });
+    }
     // Strings first: a reader that sees a record must find the names it refers to.
     addresses_.publish();
     protocols_.publish();

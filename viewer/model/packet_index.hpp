@@ -9,11 +9,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -131,6 +134,9 @@ struct InfoBlock {
 class PacketIndex {
 public:
     explicit PacketIndex(const Registry& reg);  // to look up the fields it reads
+    ~PacketIndex();                             // stops the thread that deflates Info texts
+    PacketIndex(const PacketIndex&) = delete;
+    PacketIndex& operator=(const PacketIndex&) = delete;
 
     // ---- Writer (one thread) ----
     // Adds the record of the packet `frame` just decoded into `tree` and `pinfo`.
@@ -157,6 +163,7 @@ public:
 
 private:
     void flush_info();
+    void deflate_loop();
     std::uint32_t address_id(const Address& a);
     ChunkedVector<PacketRecord> records_;
     StringTable addresses_, protocols_, paths_;
@@ -166,6 +173,21 @@ private:
     std::uint32_t pending_count_ = 0;
     std::size_t pending_first_ = 0;
     std::chrono::steady_clock::time_point last_publish_;
+    // Info texts are deflated on a thread of their own, beside the pass that decodes: on two
+    // cores zlib then costs the pass nothing. publish() waits for that thread to catch up, so
+    // a published record always finds its Info text.
+    struct RawBlock {
+        std::size_t first = 0;
+        std::uint32_t count = 0;
+        std::string text;
+    };
+    std::thread deflater_;
+    std::mutex raw_mutex_;
+    std::condition_variable raw_cv_;      // a block was queued, or the thread must stop
+    std::condition_variable drained_cv_;  // the queue is empty and nothing is being deflated
+    std::deque<RawBlock> raw_;
+    bool deflating_ = false;
+    bool stop_deflater_ = false;
     mutable std::mutex blocks_mutex_;
     std::vector<std::shared_ptr<const InfoBlock>> blocks_;
     std::atomic<std::size_t> info_bytes_{0};
