@@ -2,6 +2,7 @@
 #include "wirelab/dump.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <string_view>
 #include <unordered_map>
@@ -30,13 +31,11 @@ void flush(std::string& buf, std::FILE* out) {
 // ninth of the time of the summary lines.
 void append_decimal(std::string& o, std::uint64_t v, std::size_t width, char pad) {
     char digits[20];
-    std::size_t n = 0;
-    do {
-        digits[sizeof digits - ++n] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v);
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);  // two digits a step
+    (void)ec;  // 20 characters hold any 64-bit number
+    auto n = static_cast<std::size_t>(end - digits);
     if (n < width) o.append(width - n, pad);
-    o.append(digits + sizeof digits - n, n);
+    o.append(digits, n);
 }
 
 // One tshark-style summary line, appended without temporary strings (it runs per packet).

@@ -2,6 +2,7 @@
 #include "wirelab/format.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -50,12 +51,11 @@ bool is_integer(FieldType t) {
 
 void append_uint(std::string& out, std::uint64_t v) {
     char buf[24];
-    int i = 24;
-    do {
-        buf[--i] = static_cast<char>('0' + v % 10);
-        v /= 10;
-    } while (v);
-    out.append(buf + i, 24 - i);
+    // std::to_chars writes two digits a step from a table: half the divisions of a loop
+    // that takes one digit at a time.
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    (void)ec;  // 24 characters hold any 64-bit number
+    out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 // The helpers below build text in a local buffer and append it once: std::string's

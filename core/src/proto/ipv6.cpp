@@ -338,7 +338,7 @@ public:
         ctx.pinfo.net_src = Address::from(Address::Kind::ipv6, src);
         ctx.pinfo.net_dst = Address::from(Address::Kind::ipv6, dst);
         ctx.pinfo.ttl = static_cast<std::uint8_t>(hlim);
-        if (ctx.want_info) {
+        if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src: ";
             append_ipv6(sum, src);
             sum += ", Dst: ";
@@ -639,7 +639,7 @@ private:
         if (type == 0) ctx.note(t, 2, 1, "Routing header type is deprecated");
         ctx.tree.add(kRtFields[hf_rt_segleft], t, 3, 1, segleft);
         layer.set_length(std::min(len, t.size()));
-        if (ctx.want_info) {
+        if (ctx.want_tree_text) {
             std::string_view name = value_name(kRtFields[hf_rt_type], type);
             std::string sum;
             if (name.empty()) {

@@ -73,6 +73,8 @@ public:
             append_uint(s, dport);
             s += " Len=";
             append_uint(s, length >= 8 ? length - 8 : 0);
+        }
+        if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src Port: ";
             append_uint(sum, sport);
             sum += ", Dst Port: ";
