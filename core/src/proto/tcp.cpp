@@ -181,6 +181,10 @@ struct Stream {
 constexpr std::size_t kMaxPending = 8u << 20;     // an unfinished message, per direction
 constexpr std::size_t kMaxHeld = 1u << 20;        // out-of-order bytes held for a gap, per direction
 constexpr std::size_t kMaxHeldSegments = 64;
+// Room reserved at once for a message whose length is known (HTTP Content-Length), so that
+// its buffer is not regrown and copied at every segment. Capped: a length a message only
+// claims must not reserve much memory before its bytes come.
+constexpr std::size_t kMaxReserve = 16u << 10;
 
 class Tcp final : public Dissector {
 public:
@@ -298,7 +302,7 @@ public:
         layer.set_length(hdr_len);
 
         if (ctx.want_info) info(ctx, sport, dport, flags, rel_seq, rel_ack, ack, calc, seg_len, tvb, hdr_len);
-        if (ctx.want_info) {
+        if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src Port: ";
             append_uint(sum, sport);
             sum += ", Dst Port: ";
@@ -526,8 +530,11 @@ private:
                 pos += static_cast<std::size_t>(n);
                 continue;
             }
+            if (sc.length_settled) {
+                f.settled_length = static_cast<std::size_t>(n);
+                f.pending.reserve(std::min(f.settled_length, kMaxReserve));
+            }
             append_pending(f, rest, frame);
-            if (sc.length_settled) f.settled_length = static_cast<std::size_t>(n);
             ctx.info(" [TCP segment of a reassembled PDU]");
             if (ctx.pinfo.protocol.empty() || ctx.pinfo.protocol != kTcpProto.short_name)
                 ctx.pinfo.protocol = kTcpProto.short_name;
