@@ -464,6 +464,37 @@ TEST_CASE("pcapng simple packet blocks belong to interface 0 and have no timesta
     }
 }
 
+TEST_CASE("offset_of names where a frame's bytes are in the file, for pcap, EPB and SPB records", "[capture]") {
+    struct Case {
+        const char* file;
+        std::uint64_t header;  // record header before the packet bytes
+    };
+    const Case cases[] = {{"http/http_pipelined.pcap", 16},
+                          {"pcapng/pcapng_le_test009_epb_all_options.pcapng", 28},
+                          {"pcapng/pcapng_be_test001_basic.pcapng", 28},
+                          {"pcapng/pcapng_le_test010_spb.pcapng", 12}};
+    for (const Case& c : cases) {
+        INFO(c.file);
+        const std::string path = corpus(c.file);
+        const Read r = read_all(path);
+        REQUIRE(r.file);
+        REQUIRE_FALSE(r.frames.empty());
+        std::ifstream in(path, std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        for (const wl::Frame& f : r.frames) {
+            const std::uint64_t at = r.file->offset_of(f.data);
+            CHECK(at == f.file_offset + c.header);
+            REQUIRE(at + f.data.size() <= bytes.size());
+            CHECK(bytes.compare(at, f.data.size(), text_of(f.data)) == 0);
+        }
+    }
+    // Bytes that are not in the file's map have no offset.
+    const Read r = read_all(corpus("pcapng/pcapng_le_test001_basic.pcapng"));
+    REQUIRE(r.file);
+    const std::vector<std::uint8_t> elsewhere(64);
+    CHECK(r.file->offset_of(wl::Bytes(elsewhere.data(), elsewhere.size())) == ~std::uint64_t(0));
+}
+
 TEST_CASE("pcapng with every block type: frames numbered as tshark numbers them", "[capture][pcapng][tshark]") {
     require_tool("tshark");
     const std::string path = corpus("pcapng/pcapng_le_test102_all_blocks.pcapng");

@@ -2,7 +2,6 @@
 #include "model/capture_data.hpp"
 
 #include <chrono>
-#include <cstring>
 
 #include "wirelab/decoder.hpp"
 
@@ -55,38 +54,6 @@ void CaptureData::finish(std::string error) {
     done_.store(true, std::memory_order_release);
 }
 
-std::uint64_t packet_data_offset(const MappedBytes& file, CaptureFile::Format format, const Frame& frame) {
-    const auto len = static_cast<std::uint32_t>(frame.data.size());
-    // The fast path compares the ends of the packet; a search compares all of it.
-    auto matches = [&](std::uint64_t at, bool all) {
-        Bytes mine = file.at(at, len);
-        if (mine.size() != len) return false;
-        if (all || len <= 48) return len == 0 || std::memcmp(mine.data(), frame.data.data(), len) == 0;
-        return std::memcmp(mine.data(), frame.data.data(), 32) == 0 &&
-               std::memcmp(mine.data() + len - 16, frame.data.data() + len - 16, 16) == 0;
-    };
-    std::uint64_t header = 16;  // pcap record header: ts_sec, ts_usec, incl_len, orig_len
-    if (format == CaptureFile::Format::pcapng) {
-        Bytes type = file.at(frame.file_offset, 4);
-        if (type.size() != 4) return ~std::uint64_t(0);
-        // The block type in either byte order (the section header decides which).
-        std::uint32_t le = std::uint32_t(type[0]) | std::uint32_t(type[1]) << 8 | std::uint32_t(type[2]) << 16 |
-                           std::uint32_t(type[3]) << 24;
-        std::uint32_t t = le < 0x100 ? le : load_be32(type.data());
-        header = t == 3 ? 12 : 28;  // SPB: type, length, original length; EPB/PB: 28 bytes
-    }
-    if (matches(frame.file_offset + header, false)) return frame.file_offset + header;
-    // The record offset may point at blocks the reader skipped before the packet (custom
-    // blocks, statistics): look for the packet's bytes a little further on, on 32-bit
-    // boundaries as pcapng aligns them. Equal bytes are all we need, wherever they are.
-    constexpr std::uint64_t kSearch = 1u << 20;
-    for (std::uint64_t at = frame.file_offset + 12; at < frame.file_offset + kSearch; at += 4) {
-        if (at + len > file.size()) break;
-        if (matches(at, true)) return at;
-    }
-    return ~std::uint64_t(0);
-}
-
 void CaptureData::index_file() {
     auto started = std::chrono::steady_clock::now();
     auto* file_bytes = dynamic_cast<MappedBytes*>(bytes_.get());
@@ -102,12 +69,14 @@ void CaptureData::index_file() {
     PacketInfo pinfo;
     Frame f;
     std::uint64_t released = 0;
-    constexpr std::uint64_t kReleaseEvery = 16u << 20;
+    constexpr std::uint64_t kReleaseEvery = 8u << 20;
     std::string problem;
     while (!stop_.load(std::memory_order_relaxed) && file->next(f)) {
         const auto& ifs = file->interfaces();
         std::uint32_t link = f.interface < ifs.size() ? ifs[f.interface].link_type : std::uint32_t{kLinkEthernet};
-        std::uint64_t at = packet_data_offset(*file_bytes, file->format(), f);
+        // The same file, mapped twice: the pass's reader says where the bytes are, and the
+        // viewer reads them later through its own map at that offset.
+        std::uint64_t at = f.data.empty() ? 0 : file->offset_of(f.data);
         if (at == ~std::uint64_t(0)) {
             problem = name_ + ": offset " + std::to_string(f.file_offset) +
                       ": cannot find the bytes of packet " + std::to_string(f.number) + " in the file";

@@ -66,11 +66,6 @@ private:
     std::string error_;
 };
 
-// Where the captured bytes of `frame` start in the file: its record offset plus the length
-// of the record header (pcap: 16; pcapng Enhanced/obsolete Packet Block 28, Simple Packet
-// Block 12). Checked against the bytes the reader returned; ~0 if they do not match.
-std::uint64_t packet_data_offset(const MappedBytes& file, CaptureFile::Format format, const Frame& frame);
-
 // Writes every indexed packet to `path` as pcapng (all with the link type of the first packet;
 // packets of other link types are left out and counted in `err`).
 bool save_pcapng(const CaptureData& data, const std::string& path, std::string& err);

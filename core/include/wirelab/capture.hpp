@@ -84,6 +84,10 @@ public:
     // Name resolution records (NRB) seen so far: address bytes as text -> name.
     const std::vector<std::pair<std::string, std::string>>& names() const { return names_; }
 
+    // Where `bytes` (a Frame's data or comment) starts in the file; ~0 if they are not a view
+    // into this file's map.
+    std::uint64_t offset_of(Bytes bytes) const;
+
     // Tells the kernel it may drop mapped pages before `offset` (sequential readers call this
     // so that resident memory does not grow with the file).
     void release_before(std::uint64_t offset);

@@ -598,6 +598,13 @@ bool CaptureFile::read_name_block(std::uint64_t at, std::uint64_t length) {
 
 // ---- position ------------------------------------------------------------------------------
 
+std::uint64_t CaptureFile::offset_of(Bytes bytes) const {
+    const auto base = reinterpret_cast<std::uintptr_t>(map_);
+    const auto at = reinterpret_cast<std::uintptr_t>(bytes.data());
+    if (!map_ || at < base || at - base > size_ || bytes.size() > size_ - (at - base)) return ~std::uint64_t(0);
+    return at - base;
+}
+
 void CaptureFile::release_before(std::uint64_t offset) {
     if (!map_) return;
     const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
