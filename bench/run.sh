@@ -7,7 +7,7 @@
 # `./wirelab bench` builds wirelab into build/ and runs this.
 #
 #   bench/run.sh [--runs N] [--wirelab BIN [--source TEXT]] [--file F] [--force-record]
-#                [--only decoder|ws|socketio]
+#                [--only decoder|viewer|ws|socketio]
 #
 #   --runs N         timed runs per command (default 3); the table shows the median time and
 #                    the largest peak RSS of the N runs
@@ -16,7 +16,10 @@
 #                    commit, and whether core/ has uncommitted changes)
 #   --file F         another capture instead of bench/out/loopback-1m.pcapng (not recorded)
 #   --force-record   record the capture again (bench/record.sh --force)
-#   --only decoder   only the decoder benchmark above; --only ws: only the WebSocket echo
+#   --only decoder   only the decoder benchmark above; --only viewer: only the viewer
+#                    benchmark (bench/viewer/run.sh: first rows, index, memory and scrolling
+#                    of `wirelab view` on the capture, beside tshark's pass over it), which
+#                    otherwise runs after the decoder's; --only ws: only the WebSocket echo
 #                    benchmark (bench/ws/run.sh: lab 04's echo server against Boost.Beast and
 #                    ws), which otherwise runs after the decoder's, with the same --runs;
 #                    --only socketio: only the Socket.IO fan-out benchmark (bench/socketio/run.sh:
@@ -60,9 +63,10 @@ say() { printf 'bench: %s\n' "$*" >&2; }
 # The WebSocket echo benchmark uses the binaries built beside wirelab.
 case "$only" in
   ""|decoder) ;;
+  viewer) ;;  # after the capture is there (below)
   ws) exec "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" ;;
   socketio) exec "$here/socketio/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" ;;
-  *) echo "run.sh: --only takes decoder, ws or socketio" >&2; exit 1 ;;
+  *) echo "run.sh: --only takes decoder, viewer, ws or socketio" >&2; exit 1 ;;
 esac
 
 for tool in tshark tcpdump capinfos cc python3; do
@@ -85,6 +89,9 @@ if [ -z "$file" ]; then
 fi
 [ -f "$file" ] || { say "no capture $file"; exit 1; }
 packets="$(capinfos -M -c -T -r "$file" | awk -F'\t' 'NR==1{print $2+0}')"
+if [ "$only" = viewer ]; then
+  exec "$here/viewer/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" --file "$file"
+fi
 
 # 2. The floor.
 cc -O2 -Wall -o "$outdir/pcap_floor" "$here/pcap_floor.c" -lpcap
@@ -208,12 +215,17 @@ python3 "$here/report.py" --raw "$raw" --mix "$mix" --file "$file" --packets "$p
 cat "$outdir/results.md"
 say "table written to $outdir/results.md (raw times: $raw)"
 
-# 5. The WebSocket echo benchmark (bench/ws/run.sh), unless --only decoder.
+# 5. The viewer benchmark (bench/viewer/run.sh), unless --only decoder.
+if [ "$only" != decoder ]; then
+  "$here/viewer/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" --file "$file" || say "the viewer benchmark failed"
+fi
+
+# 6. The WebSocket echo benchmark (bench/ws/run.sh), unless --only decoder.
 if [ "$only" != decoder ]; then
   "$here/ws/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" || say "the WebSocket echo benchmark failed"
 fi
 
-# 6. The Socket.IO fan-out benchmark (bench/socketio/run.sh), unless --only decoder.
+# 7. The Socket.IO fan-out benchmark (bench/socketio/run.sh), unless --only decoder.
 if [ "$only" != decoder ]; then
   "$here/socketio/run.sh" --runs "$runs" --bin-dir "$(dirname "$wirelab")" || say "the Socket.IO fan-out benchmark failed"
 fi

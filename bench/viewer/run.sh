@@ -68,7 +68,7 @@ viewer_run() {  # capture report.json
 }
 
 raw="$outdir/viewer-raw.tsv"
-printf 'what\trun\tfirst_rows_s\tindex_done_s\tindex_pass_s\tframe_ms_median\tframe_ms_p95\tframe_ms_max\tpeak_rss_kib\telapsed_s\tcpu_s\tpackets\n' >"$raw"
+printf 'what\trun\tfirst_rows_s\tindex_done_s\tindex_pass_s\tframe_ms_median\tframe_ms_p95\tframe_ms_max\tframe_build_ms\tpeak_rss_kib\telapsed_s\tcpu_s\tpackets\n' >"$raw"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "$runs runs of: the viewer on $(basename "$file"), the viewer on one packet, tshark -n -r"
 for run in $(seq "$runs"); do
@@ -83,16 +83,16 @@ for run in $(seq "$runs"); do
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("\t".join(str(x) for x in [sys.argv[2], sys.argv[3], r["first_rows_s"], r["index_done_s"], r["index_pass_s"],
-      r["frame_ms_median"], r["frame_ms_p95"], r["frame_ms_max"], r["peak_rss_kib"], "",
+      r["frame_ms_median"], r["frame_ms_p95"], r["frame_ms_max"], r["frame_build_ms_median"], r["peak_rss_kib"], "",
       round(r["cpu_user_s"] + r["cpu_system_s"], 3), r["packets"]]))
 PY
-    say "run $run: $what: $(tail -n 1 "$raw" | cut -f3-9 | tr '\t' ' ')"
+    say "run $run: $what: $(tail -n 1 "$raw" | cut -f3-10 | tr '\t' ' ')"
   done
   start="$EPOCHREALTIME"
   /usr/bin/time -o "$tmp/time" -f '%M %U %S' tshark -n -r "$file" >/dev/null 2>>"$outdir/logs/viewer-bench.log"
   elapsed="$(python3 -c "print(round($EPOCHREALTIME - $start, 3))")"
   read -r rss user sys <"$tmp/time"
-  printf 'tshark\t%s\t\t\t\t\t\t\t%s\t%s\t%s\t\n' "$run" "$rss" "$elapsed" "$(python3 -c "print(round($user + $sys, 3))")" >>"$raw"
+  printf 'tshark\t%s\t\t\t\t\t\t\t\t%s\t%s\t%s\t\n' "$run" "$rss" "$elapsed" "$(python3 -c "print(round($user + $sys, 3))")" >>"$raw"
   say "run $run: tshark -n -r: $elapsed s, $((rss / 1024)) MiB"
 done
 
