@@ -353,9 +353,12 @@ void App::frame() {
     ImGui::SetNextWindowPos(vp->WorkPos);
     ImGui::SetNextWindowSize(vp->WorkSize);
     ImGui::PushFont(theme_.ui());
+    // No background of its own: the frame is cleared to the same colour first (main.cpp), and
+    // with a software renderer every full-window fill costs as much as drawing all the text.
     ImGui::Begin("wirelab", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_MenuBar |
-                     ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings);
+                     ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoBackground);
     menu_bar();
     filter_.draw(m_, ui_, theme_);
     messages();
