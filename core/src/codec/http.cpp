@@ -1,21 +1,25 @@
 // HTTP/1.x message parsing (RFC 9112).
 #include "wirelab/http.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace wirelab::http {
 
 namespace {
 
-bool is_tchar(char c) {
-    // RFC 9110 section 5.6.2: token characters.
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-        case '.': case '^': case '_': case '`': case '|': case '~': return true;
-        default: return false;
-    }
-}
+// RFC 9110 section 5.6.2: token characters. A table, since every byte of every method and
+// header name is looked up.
+constexpr std::array<bool, 256> kTokenChars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 256; ++c)
+        t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                             std::string_view::npos;
+    return t;
+}();
+
+bool is_tchar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -238,8 +238,8 @@ public:
         }
         for (const http::Header& h : m.headers) {
             std::size_t field = m.is_request ? hf_request_line : hf_response_line;
-            for (const HeaderField& hf : kHeaderFields)
-                if (http::iequals(hf.name, h.name)) field = hf.field;
+            for (const HeaderField& hf : kHeaderFields)  // lengths first: most names differ there
+                if (hf.name.size() == h.name.size() && http::iequals(hf.name, h.name)) field = hf.field;
             // A header line's field covers its line end too, as Wireshark's does.
             std::size_t line_len = h.length;
             if (h.offset + line_len < text.size() && text[h.offset + line_len] == '\r') ++line_len;
