@@ -2,6 +2,7 @@
 #include "wirelab/dump.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -224,7 +225,19 @@ struct Columns {
     static std::size_t hash(const FieldDef* f) {
         return static_cast<std::size_t>((reinterpret_cast<std::uintptr_t>(f) >> 3) * 0x9e3779b97f4a7c15ull >> 56);
     }
+    // A first filter with no multiply: one bit per FieldDef address (a few bits of it), set
+    // for the requested fields. Most nodes are not requested, and their bit is clear.
+    static constexpr std::size_t kFilterBits = 4096;
+    std::array<std::uint64_t, kFilterBits / 64> filter{};
+    static std::size_t filter_bit(const FieldDef* f) {
+        return static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(f) >> 4) % kFilterBits;
+    }
+    bool maybe(const FieldDef* f) const {
+        std::size_t bit = filter_bit(f);
+        return (filter[bit / 64] >> (bit % 64) & 1) != 0;
+    }
     const Slot* find(const FieldDef* f) const {
+        if (!maybe(f)) return nullptr;
         for (std::size_t i = hash(f);; i = (i + 1) % kSlots) {
             if (slots[i].field == f) return &slots[i];
             if (!slots[i].field) return nullptr;
@@ -235,6 +248,8 @@ struct Columns {
         while (slots[i].field && slots[i].field != f) i = (i + 1) % kSlots;
         slots[i].field = f;
         slots[i].columns.push_back(column);
+        std::size_t bit = filter_bit(f);
+        filter[bit / 64] |= std::uint64_t(1) << (bit % 64);
     }
     std::vector<std::string> cells;
     std::vector<unsigned> counts;
