@@ -48,6 +48,15 @@ bool is_def(const FieldRef& f, const FieldDef* d) {
 template <class F>
 bool each_node(const FieldRef& f, const Tree& tree, F&& fn) {
     const auto& nodes = tree.nodes();
+    if (f.defs.size() == 1 && !f.layer) {
+        // Nearly every filter names one field and no layer: the scan is then a compare of one
+        // pointer per node, with nothing else reloaded in the loop (it runs over every node of
+        // every packet).
+        const FieldDef* want = f.defs[0];
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            if (nodes[i].field == want && fn(i)) return true;
+        return false;
+    }
     unsigned layer = 0;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const FieldDef* d = nodes[i].field;
