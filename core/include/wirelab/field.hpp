@@ -6,6 +6,7 @@
 // the JSON output, the field lookup of `-e`, the viewer and the docs all read these tables.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -82,15 +83,11 @@ struct ProtocolDef {
     const FieldDef& self() const { return fields[0]; }
 };
 
-// Bit position of the lowest set bit in a mask (0 for an empty mask).
+// Bit position of the lowest set bit in a mask (0 for an empty mask). One instruction
+// (std::countr_zero) rather than a loop a bit at a time: every flag bit of every packet asks,
+// and the Ethernet I/G and L/G masks sit 40 bits up.
 constexpr unsigned mask_shift(std::uint64_t mask) {
-    if (mask == 0) return 0;
-    unsigned s = 0;
-    while ((mask & 1) == 0) {
-        mask >>= 1;
-        ++s;
-    }
-    return s;
+    return mask == 0 ? 0 : static_cast<unsigned>(std::countr_zero(mask));
 }
 
 std::string_view value_name(const FieldDef& f, std::uint64_t v);
