@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -420,6 +421,24 @@ bool printable(std::uint32_t uc) {
 
 bool printable_ascii(char c) { return c >= 0x20 && c < 0x7f; }
 
+// Whether every byte of `s` is printable ASCII, eight bytes at a time (every name shown is
+// checked). In a 64-bit word x, with L = 0x0101...01 and H = 0x8080...80, some byte is below
+// 0x20 exactly when (x - 0x20 * L) & ~x & H is not zero (the subtraction borrows into that
+// byte's top bit), and some byte is above 0x7e exactly when ((x + 0x01 * L) | x) & H is not
+// zero (0x7f + 1 reaches the top bit; bytes of 0x80 and up have it already).
+bool all_printable_ascii(std::string_view s) {
+    constexpr std::uint64_t kLow = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t x;
+        std::memcpy(&x, s.data() + i, 8);
+        if (((x - 0x20 * kLow) & ~x & kHigh) | (((x + kLow) | x) & kHigh)) return false;
+    }
+    for (; i < s.size(); ++i)
+        if (!printable_ascii(s[i])) return false;
+    return true;
+}
+
 // Wireshark's format_text(): printable characters as they are, control characters as C escapes
 // (\n, \001), other unprintable characters as \uXXXX. Names go through it before display.
 void append_format_text(std::string& out, std::string_view s) {
@@ -577,7 +596,7 @@ struct Name {
     // copied; `scratch` holds the escaped text of the others.
     std::string_view display(std::string& scratch) const {
         std::string_view name = text.view().substr(0, text_len);
-        if (std::all_of(name.begin(), name.end(), [](char c) { return printable_ascii(c); })) return name;
+        if (all_printable_ascii(name)) return name;
         scratch.clear();
         append_format_text(scratch, name);
         return scratch;
