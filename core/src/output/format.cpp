@@ -37,6 +37,53 @@ Bytes node_bytes(const Tree& tree, const Frame& frame, const Node& n) {
     return src.subspan(n.offset, len);
 }
 
+// Bytes are tested eight at a time in a 64-bit word for the runs of text that need no escape
+// (the HTTP bodies and WebSocket texts that -V and JSON show are thousands of bytes). With
+// kOnes * c holding c in every byte, these are nonzero exactly when some byte of x is below n,
+// above n, or equal to c ("Determine if a word has a byte less than n" and the two after it in
+// Sean Anderson's Bit Twiddling Hacks; valid for n up to 127).
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+std::uint64_t has_byte_below(std::uint64_t x, std::uint8_t n) { return (x - kOnes * n) & ~x & kHighBits; }
+std::uint64_t has_byte_above(std::uint64_t x, std::uint8_t n) { return ((x + kOnes * (127 - n)) | x) & kHighBits; }
+std::uint64_t has_byte(std::uint64_t x, std::uint8_t c) { return has_byte_below(x ^ (kOnes * c), 1); }
+
+std::uint64_t load8(const std::uint8_t* p) {
+    std::uint64_t x;
+    std::memcpy(&x, p, sizeof x);  // any alignment; the same value whatever the byte order
+    return x;
+}
+
+bool printable(std::uint8_t c) { return c >= 0x20 && c < 0x7f; }
+
+// How many bytes at the start of p[0..n) are printable ASCII (0x20 to 0x7e).
+std::size_t printable_run(const std::uint8_t* p, std::size_t n) {
+    std::size_t i = 0;
+    while (i + 8 <= n) {
+        std::uint64_t x = load8(p + i);
+        if (has_byte_below(x, 0x20) | has_byte_above(x, 0x7e)) break;
+        i += 8;
+    }
+    while (i < n && printable(p[i])) ++i;
+    return i;
+}
+
+// JSON (RFC 8259 section 7) escapes the quote, the backslash and control characters; wirelab
+// also escapes DEL. Other bytes, UTF-8 included, are copied as they are.
+bool json_plain(std::uint8_t c) { return c >= 0x20 && c != '"' && c != '\\' && c != 0x7f; }
+
+// How many bytes at the start of p[0..n) a JSON string holds without an escape.
+std::size_t json_plain_run(const std::uint8_t* p, std::size_t n) {
+    std::size_t i = 0;
+    while (i + 8 <= n) {
+        std::uint64_t x = load8(p + i);
+        if (has_byte_below(x, 0x20) | has_byte(x, '"') | has_byte(x, '\\') | has_byte(x, 0x7f)) break;
+        i += 8;
+    }
+    while (i < n && json_plain(p[i])) ++i;
+    return i;
+}
+
 bool is_integer(FieldType t) {
     switch (t) {
         case FieldType::u8:
@@ -225,23 +272,34 @@ void append_seconds(std::string& out, std::int64_t ns, int decimals) {
 
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
-    for (char c : s) {
-        unsigned char u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u < 0x20 || u == 0x7f) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", u);
-                    out += buf;
-                } else {
-                    out += c;
-                }
+    const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
+    std::size_t n = s.size();
+    while (n > 0) {
+        // Text that needs no escape is copied whole; then the escapes, into a buffer appended once.
+        std::size_t run = json_plain_run(p, n);
+        out.append(reinterpret_cast<const char*>(p), run);
+        p += run;
+        n -= run;
+        char buf[96];
+        std::size_t k = 0;
+        for (; n > 0 && !json_plain(*p) && k + 6 <= sizeof buf; ++p, --n) {
+            std::uint8_t c = *p;
+            buf[k++] = '\\';
+            switch (c) {
+                case '"': buf[k++] = '"'; break;
+                case '\\': buf[k++] = '\\'; break;
+                case '\n': buf[k++] = 'n'; break;
+                case '\r': buf[k++] = 'r'; break;
+                case '\t': buf[k++] = 't'; break;
+                default:  // \u00XX
+                    buf[k++] = 'u';
+                    buf[k++] = '0';
+                    buf[k++] = '0';
+                    buf[k++] = kHex[c >> 4];
+                    buf[k++] = kHex[c & 0xf];
+            }
         }
+        out.append(buf, k);
     }
     out += '"';
 }
@@ -347,31 +405,31 @@ void append_display_value(std::string& out, const Tree& tree, const Frame& frame
     }
     if (!(n.flags & kHasText) && f.type == FieldType::string) {
         // Strings from packets may hold control characters: show them escaped.
+        // Runs of printable text are copied whole; the escapes between them go through a small
+        // buffer appended once (an HTTP body has "\r\n" every line).
         Bytes b = node_bytes(tree, frame, n);
-        bool plain = true;
-        for (std::uint8_t c : b) plain = plain && c >= 0x20 && c < 0x7f;
-        if (plain) {
-            out.append(reinterpret_cast<const char*>(b.data()), b.size());
-            return;
-        }
-        // Escaped into a buffer of the worst-case size (4 characters a byte), appended once.
-        std::size_t at = out.size();
-        out.resize(at + b.size() * 4);
-        char* w = out.data() + at;
-        for (std::uint8_t c : b) {
-            if (c >= 0x20 && c < 0x7f) {
-                *w++ = static_cast<char>(c);
-            } else if (c == '\r' || c == '\n') {
-                *w++ = '\\';
-                *w++ = c == '\r' ? 'r' : 'n';
-            } else {
-                *w++ = '\\';
-                *w++ = 'x';
-                *w++ = kHex[c >> 4];
-                *w++ = kHex[c & 0xf];
+        const std::uint8_t* p = b.data();
+        std::size_t left = b.size();
+        while (left > 0) {
+            std::size_t run = printable_run(p, left);
+            out.append(reinterpret_cast<const char*>(p), run);
+            p += run;
+            left -= run;
+            char buf[64];
+            std::size_t k = 0;
+            for (; left > 0 && !printable(*p) && k + 4 <= sizeof buf; ++p, --left) {
+                std::uint8_t c = *p;
+                buf[k++] = '\\';
+                if (c == '\r' || c == '\n') {
+                    buf[k++] = c == '\r' ? 'r' : 'n';
+                } else {
+                    buf[k++] = 'x';
+                    buf[k++] = kHex[c >> 4];
+                    buf[k++] = kHex[c & 0xf];
+                }
             }
+            out.append(buf, k);
         }
-        out.resize(static_cast<std::size_t>(w - out.data()));
         return;
     }
     if (!(n.flags & kHasText) && f.type == FieldType::abstime) {
