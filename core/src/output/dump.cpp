@@ -22,63 +22,102 @@ namespace {
 constexpr std::size_t kFlushAt = 1 << 16;
 constexpr std::uint64_t kReleaseEvery = 8u << 20;  // give mapped pages back every 8 MiB read
 
-void flush(std::string& buf, std::FILE* out) {
-    if (!buf.empty()) std::fwrite(buf.data(), 1, buf.size(), out);
+void flush(OutBuffer& buf, std::FILE* out) {
+    if (buf.size()) std::fwrite(buf.view().data(), 1, buf.size(), out);
     buf.clear();
 }
 
 // `v` in decimal, right-aligned in `width` columns filled with `pad` (printf's "%5llu" with
-// ' ', "%06llu" with '0'). snprintf would parse its format string for every packet: it was a
-// ninth of the time of the summary lines.
-void append_decimal(std::string& o, std::uint64_t v, std::size_t width, char pad) {
-    char digits[20];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);  // two digits a step
-    (void)ec;  // 20 characters hold any 64-bit number
-    auto n = static_cast<std::size_t>(end - digits);
-    if (n < width) o.append(width - n, pad);
-    o.append(digits, n);
+// ' ', "%06llu" with '0'), at `w` with room for kValueRoom. snprintf would parse its format
+// string for every packet: it was a ninth of the time of the summary lines.
+char* put_decimal(char* w, std::uint64_t v, std::size_t width, char pad) {
+    char digits[kValueRoom];
+    auto n = static_cast<std::size_t>(put_uint(digits, v) - digits);
+    if (n < width) {
+        std::memset(w, pad, width - n);
+        w += width - n;
+    }
+    std::memcpy(w, digits, n);
+    return w + n;
 }
 
-// One tshark-style summary line, appended without temporary strings (it runs per packet).
-void summary_line(std::string& o, const PacketInfo& p) {
+// Copies `s` to `w`; a single character (the usual -T fields separator) without a call to memcpy.
+char* put_text(char* w, std::string_view s) {
+    if (s.size() == 1) {
+        *w = s[0];
+        return w + 1;
+    }
+    if (!s.empty()) std::memcpy(w, s.data(), s.size());  // an empty view may have no data()
+    return w + s.size();
+}
+
+// One tshark-style summary line, written into room made once (it runs per packet).
+void summary_line(OutBuffer& o, const PacketInfo& p) {
+    // Number, time, two addresses and the length take a kValueRoom each at most, the
+    // separators a few characters: 6 * kValueRoom is plenty.
+    char* w = o.room(6 * kValueRoom + p.protocol.size() + p.info.size());
     // "%5llu %s%4lld.%06lld ": number, then the time since the first packet in microseconds.
     std::uint64_t ns = p.rel_ns < 0 ? 0 - static_cast<std::uint64_t>(p.rel_ns) : static_cast<std::uint64_t>(p.rel_ns);
-    append_decimal(o, p.frame->number, 5, ' ');
-    o += p.rel_ns < 0 ? " -" : "  ";
-    append_decimal(o, ns / 1'000'000'000, 4, ' ');
-    o += '.';
-    append_decimal(o, ns % 1'000'000'000 / 1000, 6, '0');
-    o += ' ';
-    append_address(o, p.net_src.kind != Address::Kind::none ? p.net_src : p.dl_src);
-    o += " \xe2\x86\x92 ";
-    append_address(o, p.net_dst.kind != Address::Kind::none ? p.net_dst : p.dl_dst);
-    o += ' ';
-    o += p.protocol;
-    o += ' ';
-    append_uint(o, p.frame->wire_len);
-    o += ' ';
-    o += p.info;
-    o += '\n';
+    w = put_decimal(w, p.frame->number, 5, ' ');
+    *w++ = ' ';
+    *w++ = p.rel_ns < 0 ? '-' : ' ';
+    w = put_decimal(w, ns / 1'000'000'000, 4, ' ');
+    *w++ = '.';
+    w = put_decimal(w, ns % 1'000'000'000 / 1000, 6, '0');
+    *w++ = ' ';
+    w = put_address(w, p.net_src.kind != Address::Kind::none ? p.net_src : p.dl_src);
+    constexpr std::string_view kArrow = " \xe2\x86\x92 ";
+    std::memcpy(w, kArrow.data(), kArrow.size());
+    w += kArrow.size();
+    w = put_address(w, p.net_dst.kind != Address::Kind::none ? p.net_dst : p.dl_dst);
+    *w++ = ' ';
+    std::memcpy(w, p.protocol.data(), p.protocol.size());
+    w += p.protocol.size();
+    *w++ = ' ';
+    w = put_uint(w, p.frame->wire_len);
+    *w++ = ' ';
+    std::memcpy(w, p.info.data(), p.info.size());
+    w += p.info.size();
+    *w++ = '\n';
+    o.commit(w);
 }
 
-void layer_tag(std::string& o, const ProtocolDef& p) {
-    if (p.osi == OsiLayer::none) return;
-    o += "    [OSI ";
-    append_uint(o, static_cast<unsigned>(p.osi));
-    o += ' ';
-    o += osi_name(p.osi);
-    o += " | TCP/IP ";
-    o += tcpip_name(p.tcpip);
-    o += ']';
-}
+// The layer tag after a protocol's -V line ("    [OSI 4 Transport | TCP/IP Transport]"), built
+// once for each pair of layers rather than once a packet.
+class LayerTags {
+public:
+    LayerTags() {
+        for (std::size_t osi = 1; osi < tags_.size(); ++osi) {
+            for (std::size_t tcpip = 0; tcpip < tags_[osi].size(); ++tcpip) {
+                std::string& t = tags_[osi][tcpip];
+                t = "    [OSI ";
+                append_uint(t, osi);
+                t += ' ';
+                t += osi_name(static_cast<OsiLayer>(osi));
+                t += " | TCP/IP ";
+                t += tcpip_name(static_cast<TcpIpLayer>(tcpip));
+                t += ']';
+            }
+        }
+    }
+    // The tag for node `n`: empty unless it is a layer with an OSI layer.
+    std::string_view of(const Node& n) const {
+        const FieldDef& f = *n.field;
+        if (f.type != FieldType::protocol || !f.proto) return {};
+        auto osi = static_cast<std::size_t>(f.proto->osi);
+        auto tcpip = static_cast<std::size_t>(f.proto->tcpip);
+        if (osi >= tags_.size() || tcpip >= tags_[osi].size()) return {};
+        return tags_[osi][tcpip];  // empty for OsiLayer::none
+    }
 
-void verbose_tree(std::string& o, const Tree& tree, const Frame& frame) {
+private:
+    std::array<std::array<std::string, 5>, 8> tags_;  // [OsiLayer][TcpIpLayer]
+};
+
+void verbose_tree(OutBuffer& o, const Tree& tree, const Frame& frame, const LayerTags& tags) {
     for (const Node& n : tree.nodes()) {
         if (n.flags & kHidden) continue;
-        o.append(std::size_t(n.depth) * 4, ' ');
-        append_tree_line(o, tree, frame, n);
-        if (n.field->type == FieldType::protocol && n.field->proto) layer_tag(o, *n.field->proto);
-        o += '\n';
+        append_tree_row(o, tree, frame, n, tags.of(n));
     }
 }
 
@@ -121,7 +160,7 @@ void hex_dump(std::string& o, const Tree& tree, const Frame& frame) {
 }
 
 // One packet as JSON: its layers with their fields nested by depth.
-void json_packet(std::string& o, const Tree& tree, const Frame& frame, const PacketInfo& p, bool first) {
+void json_packet(OutBuffer& o, const Tree& tree, const Frame& frame, const PacketInfo& p, bool first) {
     o += first ? "  {\n" : ",\n  {\n";
     o += "    \"frame\": ";
     append_uint(o, frame.number);
@@ -134,7 +173,7 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
     int open_depth = -1;  // depth of the innermost open object
     std::vector<int> stack;
     bool need_comma = false;
-    std::string value;
+    OutBuffer value;  // written without zeroing first: a value may be an HTTP body
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const Node& n = nodes[i];
         int depth = n.depth;
@@ -146,7 +185,10 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
         (void)open_depth;
         if (need_comma) o += ',';
         o += '\n';
-        o.append(6 + stack.size() * 2, ' ');
+        std::size_t indent = 6 + stack.size() * 2;
+        char* w = o.room(indent);
+        std::memset(w, ' ', indent);
+        o.commit(w + indent);
         const FieldDef& f = *n.field;
         o += "{\"name\": ";
         append_json_string(o, f.abbrev);
@@ -156,11 +198,11 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
             value.clear();
             append_field_value(value, tree, frame, n);
             o += ", \"value\": ";
-            append_json_string(o, value);
+            append_json_string(o, value.view());
             value.clear();
             append_display_value(value, tree, frame, n);
             o += ", \"show\": ";
-            append_json_string(o, value);
+            append_json_string(o, value.view());
         } else if (n.flags & kHasText) {
             o += ", \"show\": ";
             append_json_string(o, tree.text_of(n));
@@ -175,9 +217,13 @@ void json_packet(std::string& o, const Tree& tree, const Frame& frame, const Pac
         }
         if (f.mask) {
             o += ", \"mask\": ";
-            char m[24];
-            std::snprintf(m, sizeof m, "\"0x%llx\"", static_cast<unsigned long long>(f.mask));
-            o += m;
+            char* w = o.room(20);  // "0x" and 16 hex digits, quoted
+            *w++ = '"';
+            *w++ = '0';
+            *w++ = 'x';
+            w = std::to_chars(w, w + 16, f.mask, 16).ptr;
+            *w++ = '"';
+            o.commit(w);
         }
         if (n.flags & kGenerated) o += ", \"generated\": true";
         if (n.flags & kHidden) o += ", \"hidden\": true";
@@ -251,32 +297,37 @@ struct Columns {
         std::size_t bit = filter_bit(f);
         filter[bit / 64] |= std::uint64_t(1) << (bit % 64);
     }
-    std::vector<std::string> cells;
+    std::vector<OutBuffer> cells;  // values are written into them with no zeroing or copy
     std::vector<unsigned> counts;
 };
 
 // Like tshark, a value never breaks the line: tab, CR and LF in cell[from...] are written escaped.
-void escape_line_breaks(std::string& cell, std::size_t from) {
-    for (std::size_t i = from; i < cell.size(); ++i) {
-        char ch = cell[i];
-        if (ch != '\t' && ch != '\r' && ch != '\n') continue;
-        cell[i] = '\\';
-        cell.insert(cell.begin() + static_cast<std::ptrdiff_t>(i) + 1, ch == '\t' ? 't' : ch == '\r' ? 'r' : 'n');
-        ++i;
+void escape_line_breaks(OutBuffer& cell, std::size_t from) {
+    std::string_view added = cell.view().substr(from);
+    if (added.find_first_of("\t\r\n") == std::string_view::npos) return;
+    std::string copy(added);
+    cell.truncate(from);
+    for (char ch : copy) {
+        if (ch != '\t' && ch != '\r' && ch != '\n') {
+            cell += ch;
+            continue;
+        }
+        cell += '\\';
+        cell += ch == '\t' ? 't' : ch == '\r' ? 'r' : 'n';
     }
 }
 
 // Only text can hold those characters: numbers, addresses, times and hex bytes never do.
 bool may_hold_text(const Node& n) { return (n.flags & kHasText) || n.field->type == FieldType::string; }
 
-void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& frame, const DumpOptions& opt) {
+void fields_line(OutBuffer& o, Columns& c, const Tree& tree, const Frame& frame, const DumpOptions& opt) {
     for (auto& cell : c.cells) cell.clear();
     std::fill(c.counts.begin(), c.counts.end(), 0u);
     for (const Node& n : tree.nodes()) {
         const Columns::Slot* slot = c.find(n.field);
         if (!slot) continue;
         for (std::size_t col : slot->columns) {
-            std::string& cell = c.cells[col];
+            OutBuffer& cell = c.cells[col];
             if (opt.occurrence == 'f' && c.counts[col] > 0) continue;
             if (opt.occurrence == 'l') cell.clear();
             else if (c.counts[col] > 0) cell += opt.aggregator;
@@ -286,13 +337,21 @@ void fields_line(std::string& o, Columns& c, const Tree& tree, const Frame& fram
             ++c.counts[col];
         }
     }
+    // The line is written into room made once for all its cells.
+    std::size_t room = 1;
+    for (const OutBuffer& cell : c.cells) room += opt.separator.size() + 2 + cell.size();
+    char* w = o.room(room);
+    char quote = opt.quote == 'd' ? '"' : '\'';
     for (std::size_t i = 0; i < c.cells.size(); ++i) {
-        if (i) o += opt.separator;
-        if (opt.quote && !c.cells[i].empty()) o += opt.quote == 'd' ? '"' : '\'';
-        o += c.cells[i];
-        if (opt.quote && !c.cells[i].empty()) o += opt.quote == 'd' ? '"' : '\'';
+        std::string_view cell = c.cells[i].view();
+        if (i) w = put_text(w, opt.separator);
+        bool quoted = opt.quote && !cell.empty();
+        if (quoted) *w++ = quote;
+        w = put_text(w, cell);
+        if (quoted) *w++ = quote;
     }
-    o += '\n';
+    *w++ = '\n';
+    o.commit(w);
 }
 
 }  // namespace
@@ -372,8 +431,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;
     // Layer summaries appear only in the -V tree and in JSON; summary lines need the Info column alone.
     bool want_tree_text = opt.verbose || opt.format == DumpOptions::Format::json;
-    std::string buf;
-    buf.reserve(kFlushAt * 2);
+    OutBuffer buf;
+    std::string scratch;  // -x and -z reports are built here, then copied to buf
     if (opt.format == DumpOptions::Format::fields && opt.header) {
         for (std::size_t i = 0; i < opt.fields.size(); ++i) {
             if (i) buf += opt.separator;
@@ -383,6 +442,7 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     }
     if (opt.format == DumpOptions::Format::json) buf += "[\n";
 
+    LayerTags layer_tags;
     Tree tree;
     PacketInfo pinfo;
     Frame frame;
@@ -404,13 +464,15 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
                 case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, shown == 1); break;
                 case DumpOptions::Format::text:
                     if (opt.verbose) {
-                        verbose_tree(buf, tree, frame);
+                        verbose_tree(buf, tree, frame, layer_tags);
                     } else {
                         summary_line(buf, pinfo);
                     }
                     if (opt.hex) {
                         if (opt.verbose) buf += '\n';
-                        hex_dump(buf, tree, frame);
+                        scratch.clear();
+                        hex_dump(scratch, tree, frame);
+                        buf += scratch;
                     }
                     if (opt.verbose || opt.hex) buf += '\n';
                     break;
@@ -423,7 +485,11 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         }
     }
     if (opt.format == DumpOptions::Format::json) buf += "\n]\n";
-    for (auto& tap : taps) tap->report(buf);
+    for (auto& tap : taps) {
+        scratch.clear();
+        tap->report(scratch);
+        buf += scratch;
+    }
     flush(buf, out);
     std::fflush(out);
     if (cap->error()) {
