@@ -3,6 +3,8 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -118,6 +120,39 @@ private:
     Ctx& ctx_;
     std::size_t index_;
     bool closed_ = false;
+};
+
+// A piece of the Info column built on the stack and appended to the string in one go: one
+// capacity check and one copy for the whole piece, instead of one for each number and each
+// constant between them. N must hold the longest text the caller can write; each caller
+// works out its bound where it declares its buffer.
+template <std::size_t N>
+class InfoText {
+public:
+    InfoText& put(std::string_view s) {
+        std::memcpy(w_, s.data(), s.size());
+        w_ += s.size();
+        return *this;
+    }
+    InfoText& put(char c) {
+        *w_++ = c;
+        return *this;
+    }
+    // Decimal, two digits a step (std::to_chars); 32-bit values divide in 32 bits.
+    InfoText& put_uint(std::uint32_t v) {
+        w_ = std::to_chars(w_, w_ + 10, v).ptr;
+        return *this;
+    }
+    InfoText& put_uint(std::uint64_t v) {
+        w_ = std::to_chars(w_, w_ + 20, v).ptr;
+        return *this;
+    }
+    std::string_view view() const { return {buf_, static_cast<std::size_t>(w_ - buf_)}; }
+    void append_to(std::string& s) const { s.append(buf_, static_cast<std::size_t>(w_ - buf_)); }
+
+private:
+    char buf_[N];
+    char* w_ = buf_;
 };
 
 // Decodes the datagram an ICMP or ICMPv6 error message quotes (RFC 792, RFC 4443 section 2.4):

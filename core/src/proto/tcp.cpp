@@ -677,31 +677,25 @@ private:
     static void info(Ctx& ctx, std::uint64_t sport, std::uint64_t dport, std::uint16_t flags, std::uint32_t seq,
                      std::uint32_t ackn, bool ack, std::uint64_t window, std::uint32_t len, const Tvb& tvb,
                      std::size_t hdr_len) {
-        std::string& s = ctx.pinfo.info;
-        if (!s.empty()) s += ' ';
-        append_uint(s, sport);
-        s += " \xe2\x86\x92 ";  // right arrow, as tshark prints
-        append_uint(s, dport);
-        static constexpr const char* kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
-        s += " [";
+        // Longest text: about 140 characters before the options; options start within the 40
+        // bytes after the fixed header, at most " SACK_PERM" for each 2 bytes (200), and the last
+        // one may run past the header (34 more for a timestamp).
+        InfoText<512> t;
+        if (!ctx.pinfo.info.empty()) t.put(' ');
+        t.put_uint(static_cast<std::uint32_t>(sport)).put(" \xe2\x86\x92 ").put_uint(static_cast<std::uint32_t>(dport));
+        static constexpr std::string_view kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
+        t.put(" [");
         bool first = true;
         for (int bit : {1, 0, 2, 3, 4, 5, 6, 7, 8}) {
             if (!(flags >> bit & 1)) continue;
-            if (!first) s += ", ";
-            s += kNames[bit];
+            if (!first) t.put(", ");
+            t.put(kNames[bit]);
             first = false;
         }
-        if (first) s += "<None>";
-        s += "] Seq=";
-        append_uint(s, seq);
-        if (ack) {
-            s += " Ack=";
-            append_uint(s, ackn);
-        }
-        s += " Win=";
-        append_uint(s, window);
-        s += " Len=";
-        append_uint(s, len);
+        if (first) t.put("<None>");
+        t.put("] Seq=").put_uint(seq);
+        if (ack) t.put(" Ack=").put_uint(ackn);
+        t.put(" Win=").put_uint(window).put(" Len=").put_uint(len);
         // The common options, as tshark's summary shows them.
         std::size_t off = 20;
         while (off < hdr_len && tvb.has(off, 1)) {
@@ -714,21 +708,18 @@ private:
             auto l = tvb.u8(off + 1);
             if (!l || *l < 2 || !tvb.has(off, *l)) break;
             if (kind == 2 && *l == 4) {
-                s += " MSS=";
-                append_uint(s, *tvb.be16(off + 2));
+                t.put(" MSS=").put_uint(std::uint32_t{*tvb.be16(off + 2)});
             } else if (kind == 3 && *l == 3) {
-                s += " WS=";
-                append_uint(s, 1u << std::min<unsigned>(tvb.data()[off + 2], 14));
+                t.put(" WS=").put_uint(std::uint32_t{1u << std::min<unsigned>(tvb.data()[off + 2], 14)});
             } else if (kind == 4) {
-                s += " SACK_PERM";
+                t.put(" SACK_PERM");
             } else if (kind == 8 && *l == 10) {
-                s += " TSval=";
-                append_uint(s, *tvb.be32(off + 2));
-                s += " TSecr=";
-                append_uint(s, *tvb.be32(off + 6));
+                t.put(" TSval=").put_uint(std::uint32_t{*tvb.be32(off + 2)});
+                t.put(" TSecr=").put_uint(std::uint32_t{*tvb.be32(off + 6)});
             }
             off += *l;
         }
+        t.append_to(ctx.pinfo.info);
     }
 
     static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
