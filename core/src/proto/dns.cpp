@@ -509,8 +509,18 @@ std::string record_string(Bytes b, bool utf8) {
     return out;
 }
 
+// The mnemonics of the codes below 256 (every common type) by code: every question and record
+// asks, and the Info column too.
+constexpr auto kSmallTypeMnemonics = [] {
+    std::array<std::string_view, 256> t{};
+    for (const RrType& r : kTypeMnemonics)
+        if (r.code < t.size()) t[r.code] = r.mnemonic;
+    return t;
+}();
+
 std::string_view type_mnemonic(std::uint16_t type) {
-    // kTypeMnemonics is sorted by code: a binary search, since every question and record asks.
+    if (type < kSmallTypeMnemonics.size()) return kSmallTypeMnemonics[type];
+    // kTypeMnemonics is sorted by code: a binary search for the rest.
     const RrType* t = std::lower_bound(std::begin(kTypeMnemonics), std::end(kTypeMnemonics), type,
                                        [](const RrType& a, std::uint16_t code) { return a.code < code; });
     return t != std::end(kTypeMnemonics) && t->code == type ? t->mnemonic : std::string_view{};
@@ -525,6 +535,28 @@ void append_type(std::string& out, std::uint16_t type) {
     out += "Unknown (";
     append_uint(out, type);
     out += ')';
+}
+
+constexpr std::size_t kLongestMnemonic = [] {
+    std::size_t n = 0;
+    for (const RrType& r : kTypeMnemonics) n = std::max(n, r.mnemonic.size());
+    return n;
+}();
+
+// " A" (" A " with `space_after`) for the Info column: a known type in one append.
+void append_info_type(std::string& out, std::uint16_t type, bool space_after) {
+    std::string_view m = type_mnemonic(type);
+    if (m.empty()) {
+        out += ' ';
+        append_type(out, type);
+        if (space_after) out += ' ';
+        return;
+    }
+    char buf[kLongestMnemonic + 2];
+    buf[0] = ' ';
+    std::memcpy(buf + 1, m.data(), m.size());
+    buf[m.size() + 1] = ' ';
+    out.append(buf, m.size() + 1 + space_after);
 }
 
 std::string_view name_of(std::span<const ValueName> names, std::uint64_t v, std::string_view fallback) {
@@ -811,29 +843,26 @@ public:
         bool response = *flags & 0x8000;
         unsigned opcode = *flags >> 11 & 0xf, rcode = *flags & 0xf;
         if (info_) {
-            std::string& s = ctx_.pinfo.info;
+            // "Standard query response 0x1a2b No such name": opcode and rcode names are under 30
+            // characters, the unknown ones under 25.
+            InfoText<128> t;
             std::string_view op = name_of(kOpcodes, opcode, {});
-            if (op.empty()) {
-                s += "Unknown operation (";
-                append_uint(s, opcode);
-                s += ')';
-            } else {
-                s += op;
-            }
-            if (response) s += " response";
-            s += ' ';
-            append_hex(s, *id, 4);
+            if (op.empty())
+                t.put("Unknown operation (").put_uint(opcode).put(')');
+            else
+                t.put(op);
+            if (response) t.put(" response");
+            t.put(" 0x");
+            for (int shift = 12; shift >= 0; shift -= 4) t.put(kHexDigits[*id >> shift & 0xf]);
             if (response && rcode != 0) {
-                s += ' ';
+                t.put(' ');
                 std::string_view rc = name_of(kRcodes, rcode, {});
-                if (rc.empty()) {
-                    s += "Unknown error (";
-                    append_uint(s, rcode);
-                    s += ')';
-                } else {
-                    s += rc;
-                }
+                if (rc.empty())
+                    t.put("Unknown error (").put_uint(rcode).put(')');
+                else
+                    t.put(rc);
             }
+            t.append_to(ctx_.pinfo.info);
         }
         layer.set_summary(response ? " (response)" : " (query)");
         Match match = track(tx, tcp, static_cast<std::uint16_t>(*id), response);
@@ -980,9 +1009,7 @@ private:
         std::string_view shown = name.display(scratch);
         if (info_) {
             std::string& s = ctx_.pinfo.info;
-            s += ' ';
-            append_type(s, type);
-            s += ' ';
+            append_info_type(s, type, true);
             s += shown;
             if (mdns_) s += qu ? ", \"QU\" question" : ", \"QM\" question";
         }
@@ -1023,8 +1050,7 @@ private:
         std::uint16_t rdlength = *m_.be16(at + 8);
         std::size_t rdata = at + 10;
         if (info_) {
-            ctx_.pinfo.info += ' ';
-            append_type(ctx_.pinfo.info, type);
+            append_info_type(ctx_.pinfo.info, type, false);
             if (flush) ctx_.pinfo.info += ", cache flush";
         }
         name_notes(name, off);
@@ -1123,22 +1149,27 @@ private:
             case 1: {  // A: an IPv4 address
                 if (!need(cur, 4, "A record")) return;
                 // The address as text is for the Info column and the heading only.
-                if (info_ || ctx_.want_tree_text) {
-                    std::string addr;
-                    append_ipv4(addr, m_.data() + cur);
-                    info(" ", addr);
-                    if (ctx_.want_tree_text) head += ", addr " + addr;
+                // The address as text goes straight to where it is shown: no copy between.
+                if (info_) {
+                    ctx_.pinfo.info += ' ';
+                    append_ipv4(ctx_.pinfo.info, m_.data() + cur);
+                }
+                if (ctx_.want_tree_text) {
+                    head += ", addr ";
+                    append_ipv4(head, m_.data() + cur);
                 }
                 add(hf_a, cur, 4, 0);
                 return;
             }
             case 28: {  // AAAA: an IPv6 address (RFC 3596)
                 if (!need(cur, 16, "AAAA record")) return;
-                if (info_ || ctx_.want_tree_text) {
-                    std::string addr;
-                    append_ipv6(addr, m_.data() + cur);
-                    info(" ", addr);
-                    if (ctx_.want_tree_text) head += ", addr " + addr;
+                if (info_) {
+                    ctx_.pinfo.info += ' ';
+                    append_ipv6(ctx_.pinfo.info, m_.data() + cur);
+                }
+                if (ctx_.want_tree_text) {
+                    head += ", addr ";
+                    append_ipv6(head, m_.data() + cur);
                 }
                 add(hf_aaaa, cur, 16, 0);
                 return;
