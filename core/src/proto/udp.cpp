@@ -67,12 +67,11 @@ public:
         if (fresh) ++next_;
         h.generated(kFields[hf_stream], 0, 0, it->second);
         if (ctx.want_info) {
-            std::string& s = ctx.pinfo.info;
-            append_uint(s, sport);
-            s += " \xe2\x86\x92 ";
-            append_uint(s, dport);
-            s += " Len=";
-            append_uint(s, length >= 8 ? length - 8 : 0);
+            // "53 → 40000 Len=33": ports and length of 5 digits each.
+            InfoText<32> t;
+            t.put_uint(static_cast<std::uint32_t>(sport)).put(" \xe2\x86\x92 ").put_uint(static_cast<std::uint32_t>(dport));
+            t.put(" Len=").put_uint(static_cast<std::uint32_t>(length >= 8 ? length - 8 : 0));
+            t.append_to(ctx.pinfo.info);
         }
         if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src Port: ";
