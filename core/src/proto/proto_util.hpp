@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <cstdio>
@@ -145,6 +146,14 @@ public:
     }
     InfoText& put_uint(std::uint64_t v) {
         w_ = std::to_chars(w_, w_ + 20, v).ptr;
+        return *this;
+    }
+    // Copies all M characters of a padded text (a fixed-size copy, no memcpy call) but keeps
+    // only its first `len`: the buffer needs M characters of room here, not `len`.
+    template <std::size_t M>
+    InfoText& put_padded(const std::array<char, M>& text, std::size_t len) {
+        std::memcpy(w_, text.data(), M);
+        w_ += len;
         return *this;
     }
     std::string_view view() const { return {buf_, static_cast<std::size_t>(w_ - buf_)}; }

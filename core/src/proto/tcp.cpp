@@ -186,6 +186,32 @@ constexpr std::size_t kMaxHeldSegments = 64;
 // claims must not reserve much memory before its bytes come.
 constexpr std::size_t kMaxReserve = 16u << 10;
 
+
+// The Info column's flag list for each combination of the eight low TCP flags ("SYN, ACK"), in
+// tshark's order: SYN before FIN, then RST, PSH, ACK, URG, ECE, CWR.
+struct FlagText {
+    std::array<char, 40> text;  // "SYN, FIN, RST, PSH, ACK, URG, ECE, CWR" is the longest (38)
+    std::uint8_t len;
+};
+constexpr std::array<FlagText, 256> kFlagTexts = [] {
+    constexpr std::string_view kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"};
+    std::array<FlagText, 256> table{};
+    for (unsigned flags = 0; flags < 256; ++flags) {
+        FlagText& f = table[flags];
+        std::size_t n = 0;
+        for (int bit : {1, 0, 2, 3, 4, 5, 6, 7}) {
+            if (!(flags >> bit & 1)) continue;
+            if (n) {
+                f.text[n++] = ',';
+                f.text[n++] = ' ';
+            }
+            for (char c : kNames[bit]) f.text[n++] = c;
+        }
+        f.len = static_cast<std::uint8_t>(n);
+    }
+    return table;
+}();
+
 class Tcp final : public Dissector {
 public:
     void reset() override {
@@ -683,16 +709,13 @@ private:
         InfoText<512> t;
         if (!ctx.pinfo.info.empty()) t.put(' ');
         t.put_uint(static_cast<std::uint32_t>(sport)).put(" \xe2\x86\x92 ").put_uint(static_cast<std::uint32_t>(dport));
-        static constexpr std::string_view kNames[] = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"};
         t.put(" [");
-        bool first = true;
-        for (int bit : {1, 0, 2, 3, 4, 5, 6, 7, 8}) {
-            if (!(flags >> bit & 1)) continue;
-            if (!first) t.put(", ");
-            t.put(kNames[bit]);
-            first = false;
-        }
-        if (first) t.put("<None>");
+        // The names of the eight low flags come from a table of every combination; AE (the
+        // ninth, RFC 9768) goes last in tshark's order, so it is simply added after them.
+        const FlagText& low = kFlagTexts[flags & 0xff];
+        t.put_padded(low.text, low.len);
+        if (flags & 0x100) t.put(flags & 0xff ? ", AE" : "AE");
+        if (!(flags & 0x1ff)) t.put("<None>");
         t.put("] Seq=").put_uint(seq);
         if (ack) t.put(" Ack=").put_uint(ackn);
         t.put(" Win=").put_uint(window).put(" Len=").put_uint(len);
