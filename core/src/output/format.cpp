@@ -120,10 +120,38 @@ void OutBuffer::grow(std::size_t n) {
     limit_ = data_.get() + capacity;
 }
 
+// "00" to "99": numbers are written two digits a step, half the divisions of one at a time.
+constexpr std::array<char, 200> kDigitPairs = [] {
+    std::array<char, 200> t{};
+    for (unsigned i = 0; i < 100; ++i) {
+        t[2 * i] = static_cast<char>('0' + i / 10);
+        t[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+    return t;
+}();
+
 char* put_uint(char* w, std::uint64_t v) {
-    // std::to_chars writes two digits a step from a table: half the divisions of a loop
-    // that takes one digit at a time.
-    return std::to_chars(w, w + kUintRoom, v).ptr;
+    // The length first, by comparison (most numbers here are ports, lengths and counters of a
+    // few digits), then the digits from the last one back. std::to_chars does the same in two
+    // calls that are not inlined, and finds the length by division.
+    std::size_t len = 1;
+    for (std::uint64_t limit = 10; len < kUintRoom && v >= limit; limit *= 10) ++len;
+    char* end = w + len;
+    char* p = end;
+    while (v >= 100) {
+        auto pair = static_cast<std::size_t>(v % 100) * 2;
+        v /= 100;
+        p -= 2;
+        p[0] = kDigitPairs[pair];
+        p[1] = kDigitPairs[pair + 1];
+    }
+    if (v >= 10) {
+        p[-2] = kDigitPairs[v * 2];
+        p[-1] = kDigitPairs[v * 2 + 1];
+    } else {
+        p[-1] = static_cast<char>('0' + v);
+    }
+    return end;
 }
 
 namespace {
@@ -648,6 +676,14 @@ void append_tree_line(std::string& out, const Tree& tree, const Frame& frame, co
 }
 
 void append_field_value(OutBuffer& out, const Tree& tree, const Frame& frame, const Node& n) {
+    // Most -e fields are unsigned numbers shown in decimal (ports, lengths, sequence numbers).
+    const FieldDef& f = *n.field;
+    bool plain_number = !(n.flags & kHasText) && f.type != FieldType::i32 && is_integer(f.type) &&
+                        f.base != Base::hex && f.base != Base::hex_dec && f.base != Base::oct;
+    if (plain_number) {
+        out.commit(put_uint(out.room(kUintRoom), n.value));
+        return;
+    }
     out.commit(put_field_value(out.room(field_value_room(tree, frame, n)), tree, frame, n));
 }
 
