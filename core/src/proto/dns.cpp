@@ -1145,32 +1145,28 @@ private:
             ctx_.tree.add_text(kFields[field], m_, at, n.wire, shown);
             return std::optional<std::size_t>{n.wire};
         };
+        // An address as text is for the Info column and the heading only, and goes straight to
+        // where it is shown: no copy between.
+        auto show_address = [&](void (*append)(std::string&, const std::uint8_t*), std::size_t at) {
+            if (info_) {
+                ctx_.pinfo.info += ' ';
+                append(ctx_.pinfo.info, m_.data() + at);
+            }
+            if (ctx_.want_tree_text) {
+                head += ", addr ";
+                append(head, m_.data() + at);
+            }
+        };
         switch (type) {
             case 1: {  // A: an IPv4 address
                 if (!need(cur, 4, "A record")) return;
-                // The address as text is for the Info column and the heading only.
-                // The address as text goes straight to where it is shown: no copy between.
-                if (info_) {
-                    ctx_.pinfo.info += ' ';
-                    append_ipv4(ctx_.pinfo.info, m_.data() + cur);
-                }
-                if (ctx_.want_tree_text) {
-                    head += ", addr ";
-                    append_ipv4(head, m_.data() + cur);
-                }
+                show_address(append_ipv4, cur);
                 add(hf_a, cur, 4, 0);
                 return;
             }
             case 28: {  // AAAA: an IPv6 address (RFC 3596)
                 if (!need(cur, 16, "AAAA record")) return;
-                if (info_) {
-                    ctx_.pinfo.info += ' ';
-                    append_ipv6(ctx_.pinfo.info, m_.data() + cur);
-                }
-                if (ctx_.want_tree_text) {
-                    head += ", addr ";
-                    append_ipv6(head, m_.data() + cur);
-                }
+                show_address(append_ipv6, cur);
                 add(hf_aaaa, cur, 16, 0);
                 return;
             }
