@@ -19,12 +19,15 @@ public:
     // the summary text of each layer (only -V, JSON and the viewer show it).
     void decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info = true,
                 bool want_tree_text = true);
+    // Decode up to the transport layer only (Ctx::transport_only), from the next packet on.
+    void set_transport_only(bool on) { transport_only_ = on; }
     Registry& registry() { return registry_; }
     const Registry& registry() const { return registry_; }
 
 private:
     Registry registry_;
     bool first_ = true;
+    bool transport_only_ = false;
     std::int64_t first_ts_ = 0;
     std::int64_t prev_ts_ = 0;
 };

@@ -159,6 +159,9 @@ struct Ctx {
     PacketInfo& pinfo;
     bool want_info = true;  // build the Info column (summary lines, -V); off for -T fields
     bool want_tree_text = true;  // build each layer's summary text (-V, JSON, the viewer)
+    // TCP and UDP stop at their payload: nothing above the transport layer is decoded. For
+    // -T fields that asks only for fields no application protocol can change.
+    bool transport_only = false;
     // Bytes the outermost network-layer header says the packet has (IPv4 total length, IPv6
     // 40 + payload length); what the link layer holds beyond that is padding or a trailer.
     std::size_t consumed = 0;

@@ -94,6 +94,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     Tvb tvb(frame.data);
     tvb.set_reported_size(frame.wire_len);
     Ctx ctx{registry_, tree, pinfo, want_info};
+    ctx.transport_only = transport_only_;
     ctx.want_tree_text = want_info && want_tree_text;
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
     tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);

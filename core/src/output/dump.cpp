@@ -353,6 +353,18 @@ void fields_line(OutBuffer& o, Columns& c, const Tree& tree, const Frame& frame,
 
 }  // namespace
 
+// Whether a field's value can change with what is decoded above TCP and UDP. Link, network
+// and transport fields cannot, except TCP's reassembly fields (an application protocol says
+// where its messages end) and frame.protocols (it names every layer).
+bool needs_application_layer(const FieldDef& f) {
+    static constexpr std::string_view kBelow[] = {
+        "frame", "eth", "vlan", "ieee8021ad", "llc", "arp", "sll", "null", "raw", "ip", "ipv6", "ipv6.hopopts",
+        "ipv6.routing", "ipv6.fraghdr", "ipv6.dstopts", "icmp", "icmpv6", "tcp", "udp"};
+    if (!f.proto || std::find(std::begin(kBelow), std::end(kBelow), f.proto->abbrev) == std::end(kBelow)) return true;
+    return f.abbrev == "frame.protocols" || f.abbrev.starts_with("tcp.segment") ||
+           f.abbrev.starts_with("tcp.reassembled") || f.abbrev.starts_with("tcp.pdu");
+}
+
 int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     Decoder decoder;
     Columns cols;
@@ -379,6 +391,12 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         }
         cols.cells.resize(opt.fields.size());
         cols.counts.resize(opt.fields.size());
+        // Fields that nothing above the transport layer can change, with no filter or report
+        // that looks further: the application layers are not decoded at all (the output is
+        // the same; tshark's -T fields decodes them anyway).
+        bool below = opt.filter.empty() && opt.taps.empty();
+        for (const FieldDef* f : cols.defs) below = below && !needs_application_layer(*f);
+        decoder.set_transport_only(below);
     }
 
     for (const auto& [port, name] : opt.decode_as) {

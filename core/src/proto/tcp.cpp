@@ -364,6 +364,7 @@ public:
         layer.close();
         if (payload.empty()) return;
         if (ctx.pinfo.in_error_packet) return;  // the few bytes an ICMP error quotes
+        if (ctx.transport_only) return;
         if (!s->app_decided) decide(ctx, *s, payload, dir_index);
         if (!s->app) {
             ctx.data(payload);

@@ -94,6 +94,7 @@ public:
         if (payload.empty()) return;
         h.raw(kFields[hf_payload], 8, payload.size());
         layer.close();
+        if (ctx.transport_only) return;
         std::uint32_t lo = std::min(ctx.pinfo.src_port, ctx.pinfo.dst_port);
         std::uint32_t hi = std::max(ctx.pinfo.src_port, ctx.pinfo.dst_port);
         if (Dissector* d = ctx.registry.find(Table::udp_port, lo)) return d->dissect(payload, ctx);
