@@ -79,7 +79,7 @@ std::vector<std::string> captures() {
 
 }  // namespace
 
-TEST_CASE("-T fields below the application layer prints what a full decode prints, on every real capture",
+TEST_CASE("fields below the application layer print what a full decode prints, on every real capture",
           "[core][dump][fields]") {
     std::vector<std::string> with_app = kBelowFields;
     with_app.push_back("http.request.method");  // an application field: the decode goes all the way up

@@ -76,8 +76,7 @@ void summary_line(OutBuffer& o, const PacketInfo& p) {
     *w++ = ' ';
     w = put_uint(w, p.frame->wire_len);
     *w++ = ' ';
-    std::memcpy(w, p.info.data(), p.info.size());
-    w += p.info.size();
+    w = put_text(w, p.info);
     *w++ = '\n';
     o.commit(w);
 }

@@ -698,7 +698,8 @@ void append_tree_row(OutBuffer& out, const Tree& tree, const Frame& frame, const
     char* w = out.room(indent + tree_line_room(tree, frame, n, name) + tag.size() + 1);
     // Four spaces a level, one 4-byte store each: rows are shallow, and a memset call for a
     // few bytes costs more than the stores.
-    for (std::size_t d = 0; d < n.depth; ++d) std::memcpy(w + d * 4, "    ", 4);
+    constexpr std::uint32_t kFourSpaces = 0x20202020;
+    for (std::size_t d = 0; d < n.depth; ++d) std::memcpy(w + d * 4, &kFourSpaces, 4);
     w = put_tree_line(w + indent, tree, frame, n, name);
     w = put(w, tag);
     *w++ = '\n';
