@@ -4,6 +4,7 @@
 #include <cctype>
 #include <vector>
 
+#include "wirelab/decoder.hpp"
 #include "wirelab/format.hpp"
 
 namespace wirelab::viewer {
@@ -30,6 +31,10 @@ bool DisplayFilter::match(const Tree& tree, const Frame& frame) const {
 }
 
 bool DisplayFilter::full_engine() { return true; }
+
+void DisplayFilter::narrow(Decoder& decoder) const {
+    if (impl_) decoder.narrow_to(impl_->filter);
+}
 
 #else
 
@@ -207,6 +212,8 @@ bool DisplayFilter::match(const Tree& tree, const Frame& frame) const {
 }
 
 bool DisplayFilter::full_engine() { return false; }
+
+void DisplayFilter::narrow(Decoder&) const {}  // the subset does not say what it needs
 
 #endif
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "wirelab/capture.hpp"
+#include "wirelab/decoder.hpp"
 #include "wirelab/dissect.hpp"
 #include "wirelab/tree.hpp"
 #ifdef WIRELAB_HAVE_FILTER_ENGINE
@@ -40,6 +41,9 @@ public:
     const std::string& text() const { return text_; }
     // Whether the full engine is behind this adapter (the Help window says so).
     static bool full_engine();
+    // Lets `decoder` leave out protocols no passing packet can hold (Decoder::narrow_to), for
+    // a pass that only asks which packets pass.
+    void narrow(Decoder& decoder) const;
 
     struct Impl;
 

@@ -19,6 +19,7 @@ FilterPass::~FilterPass() {
 
 void FilterPass::run() {
     Decoder decoder;
+    filter_.narrow(decoder);  // only whether a packet passes is wanted here
     Tree tree;
     PacketInfo pinfo;
     Frame f;

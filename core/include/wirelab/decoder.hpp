@@ -2,12 +2,15 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "wirelab/capture.hpp"
 #include "wirelab/dissect.hpp"
 #include "wirelab/tree.hpp"
 
 namespace wirelab {
+
+class Filter;
 
 class Decoder {
 public:
@@ -21,6 +24,12 @@ public:
                 bool want_tree_text = true);
     // Decode up to the transport layer only (Ctx::transport_only), from the next packet on.
     void set_transport_only(bool on) { transport_only_ = on; }
+    // Only the packets a display filter passes are shown: when every one of them must hold
+    // some application protocol (`http.request.method == "GET"` needs HTTP), the decoders of
+    // application protocols that never share a packet with it (DNS) are left out, from the
+    // next packet on. What is shown of a passing packet cannot change. Returns the protocols
+    // left out (none for a filter that can pass any packet); an empty filter puts them back.
+    std::vector<const ProtocolDef*> narrow_to(const Filter& filter);
     Registry& registry() { return registry_; }
     const Registry& registry() const { return registry_; }
 

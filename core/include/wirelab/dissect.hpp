@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -40,6 +41,17 @@ public:
     virtual void dissect(Tvb tvb, Ctx& ctx) = 0;
     // Drops all conversation state (a new file is being read).
     virtual void reset() {}
+    // The protocols this dissector can put in a packet, if no other application protocol can
+    // share a packet with them (DNS: a datagram of its own that carries nothing else); empty
+    // otherwise. A display filter that can only pass packets of other application protocols
+    // lets the decoder leave such a dissector out (Registry::leave_out).
+    virtual std::span<const ProtocolDef* const> sole_protocols() const { return {}; }
+    // Set by Registry::leave_out: the packets it would decode are passed over.
+    bool left_out() const { return left_out_; }
+
+private:
+    friend class Registry;
+    bool left_out_ = false;
 };
 
 // Tables a protocol registers itself in.
@@ -83,6 +95,12 @@ public:
     const ProtocolDef* protocol(std::string_view abbrev) const;
 
     void reset();  // forget conversation state in every dissector
+
+    // Leaves out every dissector and stream protocol whose sole_protocols() are all outside
+    // `needed`: their packets are passed over (no layer, no Info), and a TCP connection or UDP
+    // port they would have claimed stays theirs, so no other protocol decodes it instead.
+    // Returns the protocols left out. An empty `needed` puts every dissector back.
+    std::vector<const ProtocolDef*> leave_out(std::span<const ProtocolDef* const> needed);
 
     // Application protocols over TCP byte streams (see stream.hpp): by server port, by
     // content (heuristics, tried in registration order), and forced per port (`-d`).

@@ -38,6 +38,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wirelab/capture.hpp"
 #include "wirelab/dissect.hpp"
@@ -76,6 +77,11 @@ public:
     const std::string& text() const;
     // Every field and protocol the filter reads (for a view that highlights them).
     std::span<const FieldDef* const> fields() const;
+    // Protocols of which every packet the filter passes holds at least one (as a layer or a
+    // field): `http.request.method == "GET" or websocket` gives {http, websocket}. Nothing when
+    // the filter can pass a packet whatever protocols it holds (`not dns`, `count(ip.addr) > 1`,
+    // the empty filter).
+    std::optional<std::vector<const ProtocolDef*>> required_protocols() const;
 
     struct Program;  // the compiled form (core/src/filter/filter_impl.hpp)
 

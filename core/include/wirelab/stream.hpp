@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "wirelab/dissect.hpp"
@@ -67,6 +68,14 @@ public:
     virtual std::int64_t message_length(const Tvb& data, StreamCtx& s) = 0;
     // Decodes one whole message.
     virtual void dissect_message(const Tvb& msg, Ctx& ctx, StreamCtx& s) = 0;
+    // As Dissector::sole_protocols: what the protocol puts in a packet when nothing else can
+    // share its connection; empty when something can (HTTP upgrades to WebSocket).
+    virtual std::span<const ProtocolDef* const> sole_protocols() const { return {}; }
+    bool left_out() const { return left_out_; }
+
+private:
+    friend class Registry;
+    bool left_out_ = false;
 };
 
 }  // namespace wirelab

@@ -2,8 +2,10 @@
 // (number, time, lengths, interface) before any byte of it is decoded.
 #include "wirelab/decoder.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
+#include "wirelab/filter.hpp"
 #include "wirelab/format.hpp"
 
 namespace wirelab {
@@ -66,6 +68,18 @@ Decoder::Decoder() {
 void Decoder::reset() {
     registry_.reset();
     first_ = true;
+}
+
+std::vector<const ProtocolDef*> Decoder::narrow_to(const Filter& filter) {
+    auto needed = filter.required_protocols();
+    // Only a requirement of application protocols says which other ones cannot share a
+    // packet with a match (a filter on udp.port passes DNS packets). "data" is not one: it is
+    // what is left of any payload.
+    bool narrow = needed && std::all_of(needed->begin(), needed->end(), [](const ProtocolDef* p) {
+        return p->tcpip == TcpIpLayer::application && p->abbrev != "data";
+    });
+    return registry_.leave_out(narrow ? std::span<const ProtocolDef* const>(*needed)
+                                      : std::span<const ProtocolDef* const>());
 }
 
 Bytes source_bytes(const Tree& tree, const Frame& frame, std::uint8_t source) {

@@ -1,6 +1,7 @@
 // The dissector registry, the per-packet context, and the expert pseudo-protocol.
 #include "wirelab/dissect.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "wirelab/format.hpp"
@@ -103,11 +104,27 @@ void Registry::reset() {
     for (auto& d : owned_) d->reset();
 }
 
+std::vector<const ProtocolDef*> Registry::leave_out(std::span<const ProtocolDef* const> needed) {
+    std::vector<const ProtocolDef*> out;
+    // Left out when it can put something in a packet and none of it is needed.
+    auto decide = [&](std::span<const ProtocolDef* const> sole) {
+        if (sole.empty() || needed.empty()) return false;
+        for (const ProtocolDef* p : sole)
+            if (std::find(needed.begin(), needed.end(), p) != needed.end()) return false;
+        for (const ProtocolDef* p : sole)
+            if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+        return true;
+    };
+    for (auto& d : owned_) d->left_out_ = decide(d->sole_protocols());
+    for (auto& s : owned_streams_) s->left_out_ = decide(s->sole_protocols());
+    return out;
+}
+
 // ---- context ----------------------------------------------------------------------------
 
 bool Ctx::call(Table t, std::uint32_t key, Tvb tvb) {
     if (Dissector* d = registry.find(t, key)) {
-        d->dissect(tvb, *this);
+        if (!d->left_out()) d->dissect(tvb, *this);
         return true;
     }
     data(tvb);

@@ -1,6 +1,8 @@
 // Display filter matching: each relation scans the packet's flat node list for its field's
 // FieldDefs and compares the values in place (nothing is copied or allocated for a packet,
 // except by a regular expression or a value a decoder stored as text).
+#include <algorithm>
+
 #include "filter_impl.hpp"
 
 #include "wirelab/decoder.hpp"
@@ -265,6 +267,54 @@ bool eval(const Filter::Program& p, int e, const Tree& tree, const Frame& frame)
     return false;
 }
 
+using Protocols = std::vector<const ProtocolDef*>;
+
+// Filter::required_protocols for expression `e`.
+std::optional<Protocols> required(const Filter::Program& p, int e) {
+    const Expr& x = p.exprs[static_cast<std::size_t>(e)];
+    switch (x.type) {
+        case Expr::Type::rel: {
+            // Every relation without a function is false when its field is absent: a
+            // comparison needs a value, and != is "not ==", which needs one too.
+            const Relation& r = p.rels[static_cast<std::size_t>(x.a)];
+            if (r.lhs.fn != Fn::none) return std::nullopt;  // count(f) == 0 holds without f
+            Protocols out;
+            for (const FieldDef* d : r.lhs.defs) {
+                if (!d->proto) return std::nullopt;
+                if (std::find(out.begin(), out.end(), d->proto) == out.end()) out.push_back(d->proto);
+            }
+            if (out.empty()) return std::nullopt;
+            return out;
+        }
+        case Expr::Type::not_: return std::nullopt;
+        case Expr::Type::and_: {
+            // Any operand's requirement holds for the whole; an application protocol's says
+            // the most (tcp and http: every match holds http).
+            std::optional<Protocols> best;
+            auto application = [](const Protocols& ps) {
+                return std::all_of(ps.begin(), ps.end(),
+                                   [](const ProtocolDef* d) { return d->tcpip == TcpIpLayer::application; });
+            };
+            for (std::uint32_t i = 0; i < x.count; ++i) {
+                auto r = required(p, p.operands[x.first + i]);
+                if (r && (!best || (application(*r) && !application(*best)))) best = std::move(r);
+            }
+            return best;
+        }
+        case Expr::Type::or_: {
+            Protocols out;
+            for (std::uint32_t i = 0; i < x.count; ++i) {
+                auto r = required(p, p.operands[x.first + i]);
+                if (!r) return std::nullopt;
+                for (const ProtocolDef* d : *r)
+                    if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+            }
+            return out;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 }  // namespace filter_impl
@@ -283,5 +333,10 @@ bool Filter::empty() const { return program_->root < 0; }
 const std::string& Filter::text() const { return program_->text; }
 
 std::span<const FieldDef* const> Filter::fields() const { return program_->fields; }
+
+std::optional<std::vector<const ProtocolDef*>> Filter::required_protocols() const {
+    if (program_->root < 0) return std::nullopt;
+    return filter_impl::required(*program_, program_->root);
+}
 
 }  // namespace wirelab

@@ -432,6 +432,9 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
             return 1;
         }
         filter = std::move(*compiled);
+        // Protocols no passing packet can hold need no decoding; reports (-z) see every
+        // packet, so they keep everything.
+        if (opt.taps.empty()) decoder.narrow_to(filter);
     }
 
     // Arguments are checked before the file is opened, so a typo is reported as such.

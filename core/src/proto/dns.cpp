@@ -25,6 +25,9 @@ extern const ProtocolDef kMdnsProto;
 extern const ProtocolDef kLlmnrProto;
 
 namespace {
+// What a DNS dissector (any flavour) can put in a packet: its message and nothing else.
+constinit const ProtocolDef* const kDnsFamily[] = {&kDnsProto, &kMdnsProto, &kLlmnrProto};
+
 enum : std::size_t {
     hf_dns, hf_length, hf_id, hf_flags, hf_flags_response, hf_flags_opcode, hf_flags_authoritative,
     hf_flags_conflict, hf_flags_truncated, hf_flags_recdesired, hf_flags_tentative, hf_flags_recavail, hf_flags_z,
@@ -1563,6 +1566,7 @@ public:
         if (own_) own_->clear();
     }
     void dissect(Tvb tvb, Ctx& ctx) override { decode_message(ctx, tvb, flavor_, tx_, false); }
+    std::span<const ProtocolDef* const> sole_protocols() const override { return kDnsFamily; }
 
 private:
     Flavor flavor_ = Flavor::dns;
@@ -1584,6 +1588,7 @@ public:
     void dissect_message(const Tvb& msg, Ctx& ctx, StreamCtx&) override {
         decode_message(ctx, msg, Flavor::dns, tx_, true);
     }
+    std::span<const ProtocolDef* const> sole_protocols() const override { return kDnsFamily; }
 
 private:
     Transactions& tx_;

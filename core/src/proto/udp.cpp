@@ -97,8 +97,12 @@ public:
         if (ctx.transport_only) return;
         std::uint32_t lo = std::min(ctx.pinfo.src_port, ctx.pinfo.dst_port);
         std::uint32_t hi = std::max(ctx.pinfo.src_port, ctx.pinfo.dst_port);
-        if (Dissector* d = ctx.registry.find(Table::udp_port, lo)) return d->dissect(payload, ctx);
-        if (Dissector* d = ctx.registry.find(Table::udp_port, hi)) return d->dissect(payload, ctx);
+        Dissector* d = ctx.registry.find(Table::udp_port, lo);
+        if (!d) d = ctx.registry.find(Table::udp_port, hi);
+        if (d) {
+            if (!d->left_out()) d->dissect(payload, ctx);
+            return;
+        }
         ctx.data(payload);
         ctx.pinfo.protocol = kUdpProto.short_name;
     }
