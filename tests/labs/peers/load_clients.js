@@ -99,6 +99,15 @@ function worker() {
       reconnectionDelay: 1000, randomizationFactor: 0.2, reconnectionDelayMax: 2000, timeout: 30000,
     });
     let first = true;
+    // Each Engine.IO session in the log: its id when it opens, and its transport changes (an
+    // example in the result shows what happened to a client that lost messages).
+    c.socket.io.on('open', () => {
+      const e = c.socket.io.engine;
+      c.log.push(`open@${c.last}:${e.id}:${e.transport.name}`);
+      e.on('upgrade', (t) => c.log.push(`upgrade@${c.last}:${t.name}`));
+      e.on('upgradeError', (err) => c.log.push(`upgradeError@${c.last}:${err.message}`));
+      e.on('close', (reason) => c.log.push(`close@${c.last}:${reason}`));
+    });
     // The gap opens when the socket is really disconnected: an engine asked to close while it
     // still has packets to write, or while it upgrades, closes only after that.
     c.socket.on('disconnect', () => {
@@ -124,6 +133,10 @@ function worker() {
       c.texts.add(text);
       if (c.got.has(n)) { c.copies++; return; }
       c.got.add(n);
+      if (c.gapFrom >= 0 || c.log.length && !c.log[c.log.length - 1].startsWith('msg')) {
+        const e = c.socket.io.engine;
+        c.log.push(`msg${n}:${e ? e.transport.name : '-'}`);
+      }
       if (n < c.last) c.reorders++;
       // The first message after a cut closes the gap in which a client without recovery
       // may have lost messages.
