@@ -68,8 +68,11 @@ public:
     virtual std::int64_t message_length(const Tvb& data, StreamCtx& s) = 0;
     // Decodes one whole message.
     virtual void dissect_message(const Tvb& msg, Ctx& ctx, StreamCtx& s) = 0;
-    // As Dissector::sole_protocols: what the protocol puts in a packet when nothing else can
-    // share its connection; empty when something can (HTTP upgrades to WebSocket).
+    // As Dissector::sole_protocols: what the protocol can put in a segment that begins in it,
+    // when no other application protocol can then be in that segment (WebSocket after the
+    // 101: frames and what they carry); empty when another can (HTTP: a 101 and the first
+    // frames may share a segment). The TCP dissector leaves a protocol out only for segments
+    // that begin in it, so the segment in which HTTP hands over is still decoded in full.
     virtual std::span<const ProtocolDef* const> sole_protocols() const { return {}; }
     bool left_out() const { return left_out_; }
 

@@ -366,7 +366,9 @@ public:
         if (ctx.pinfo.in_error_packet) return;  // the few bytes an ICMP error quotes
         if (ctx.transport_only) return;
         if (!s->app_decided) decide(ctx, *s, payload, dir_index);
-        if (s->app && s->app->left_out()) return;  // a display filter has no use for it
+        // A protocol left out for a display filter (Registry::leave_out): a segment that
+        // begins in it holds nothing else, so nothing in it can pass.
+        if (s->app && s->app->left_out()) return;
         if (!s->app) {
             ctx.data(payload);
             ctx.pinfo.protocol = kTcpProto.short_name;

@@ -9,8 +9,15 @@
 namespace wirelab::proto {
 
 extern const ProtocolDef kWsProto;
+extern const ProtocolDef kEngineIoProto;
+extern const ProtocolDef kSocketIoProto;
 
 namespace {
+// What a WebSocket connection carries once HTTP has handed it over: frames, and the Engine.IO
+// and Socket.IO packets inside them. Only the segment with HTTP's 101 holds HTTP too, and it
+// is decoded in full (Tcp::dissect leaves a protocol out only for segments that begin in it).
+constinit const ProtocolDef* const kWsCarries[] = {&kWsProto, &kEngineIoProto, &kSocketIoProto};
+
 enum : std::size_t {
     hf_ws, hf_fin, hf_rsv, hf_pmc, hf_opcode, hf_mask, hf_payload_length, hf_len16, hf_len64, hf_masking_key,
     hf_payload, hf_text, hf_binary, hf_close_code, hf_close_reason, hf_ping, hf_pong, hf_unknown, hf_fragments,
@@ -110,6 +117,7 @@ std::string websocket_accept_for(std::string_view key) { return ws::accept_key(k
 class WebSocket final : public StreamProtocol {
 public:
     const ProtocolDef& protocol() const override { return kWsProto; }
+    std::span<const ProtocolDef* const> sole_protocols() const override { return kWsCarries; }
 
     std::int64_t message_length(const Tvb& data, StreamCtx& s) override {
         ws::FrameHeader h;
