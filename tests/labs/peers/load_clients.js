@@ -86,7 +86,7 @@ function worker() {
     const { io } = require(path.join(modules, 'socket.io-client'));
     const kind = kindOf(i);
     const c = { i, kind, node: i % 2, texts: new Set(), got: new Set(), last: 0, deliveries: 0, duplicates: 0, copies: 0,
-      reorders: 0, cuts: 0, moves: 0, reconnects: 0, recovered: 0, gaps: [], gapFrom: -1, closing: false, agent: null, socket: null, log: [] };
+      reorders: 0, cuts: 0, moves: 0, reconnects: 0, recovered: 0, gaps: [], gapFrom: -1, closing: false, away: false, agent: null, socket: null, log: [] };
     // Polling from Node.js opens a new TCP connection per request unless given an agent; a
     // keep-alive agent of two sockets is what a browser tab would use.
     if (kind !== 'websocket') c.agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
@@ -112,10 +112,12 @@ function worker() {
     // still has packets to write, or while it upgrades, closes only after that.
     c.socket.on('disconnect', () => {
       c.closing = false;
+      c.away = true;
       if (c.gapFrom < 0) c.gapFrom = c.last;
       c.log.push(`disconnect@${c.last}`);
     });
     c.socket.on('connect', () => {
+      c.away = false;
       if (first) { first = false; return; }
       c.reconnects++;
       if (c.socket.recovered) c.recovered++;
@@ -135,12 +137,16 @@ function worker() {
       c.got.add(n);
       if (c.gapFrom >= 0 || c.log.length && !c.log[c.log.length - 1].startsWith('msg')) {
         const e = c.socket.io.engine;
-        c.log.push(`msg${n}:${e ? e.transport.name : '-'}`);
+        c.log.push(`msg${n}:${c.away ? 'before-connect' : e ? e.transport.name : '-'}`);
       }
       if (n < c.last) c.reorders++;
-      // The first message after a cut closes the gap in which a client without recovery
-      // may have lost messages.
-      if (c.gapFrom >= 0) { c.gaps.push([c.gapFrom, n]); c.gapFrom = -1; }
+      // The first message after the reconnect closes the gap in which a client without
+      // recovery may have lost messages. Not one handed out before the 'connect' event:
+      // socket.io-client passes on the packets of an engine's last read after it has said
+      // 'disconnect' (Manager.ondecoded emits on the next tick, after the close), keeps them
+      // while disconnected and emits them just before the next 'connect'. They were sent
+      // before the cut, and what was sent after them while the client was away is lost.
+      if (c.gapFrom >= 0 && !c.away) { c.gaps.push([c.gapFrom, n]); c.gapFrom = -1; }
       c.last = Math.max(c.last, n);
     });
     clients.push(c);
