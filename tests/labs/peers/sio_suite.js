@@ -175,7 +175,10 @@ function cut(socket) {
 async function recoveryMode(expectRecovery) {
   for (const transports of [['websocket'], ['polling']]) {
     await run(`${transports[0]}: a cut client ${expectRecovery ? 'recovers every missed broadcast, in order' : 'misses the broadcasts sent meanwhile'}`, async () => {
-      const a = client('/', { transports, reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 200, auth: { nickname: 'away' } });
+      // The reconnect waits 1 s, time enough to send m2-m4 while the client is away even on a
+      // busy machine (checked below, so a slow run says so rather than miscounting).
+      const a = client('/', { transports, reconnection: true, reconnectionDelay: 1000, reconnectionDelayMax: 1000,
+        randomizationFactor: 0, auth: { nickname: 'away' } });
       const b = client('/', { transports: ['websocket'], auth: { nickname: 'sender' } });
       await Promise.all([once(a, 'connect'), once(b, 'connect')]);
       const got = [];
@@ -186,8 +189,12 @@ async function recoveryMode(expectRecovery) {
       const gone = once(a, 'disconnect');
       cut(a);
       await gone;
+      // Listening for the reconnect before anything else is awaited: a 'connect' that came
+      // while the sends below were under way would otherwise be missed.
+      const back = once(a, 'connect', 5000);
       for (const m of ['m2', 'm3', 'm4']) await b.timeout(3000).emitWithAck('chat message', m);
-      await once(a, 'connect', 5000);
+      if (a.connected) throw new Error('the client was back before m2-m4 were sent (a slow machine): nothing was missed');
+      await back;
       await b.timeout(3000).emitWithAck('chat message', 'm5');
       await new Promise((r) => setTimeout(r, 300));
       if (expectRecovery) {
