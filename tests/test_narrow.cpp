@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "captures.hpp"
 #include "wirelab/capture.hpp"
 #include "wirelab/decoder.hpp"
 #include "wirelab/filter.hpp"
@@ -39,16 +39,6 @@ std::string names(const std::optional<std::vector<const ProtocolDef*>>& ps) {
 
 // What narrow_to left out: "nothing" when it left every dissector in.
 std::string names(const std::vector<const ProtocolDef*>& ps) { return ps.empty() ? "nothing" : names(std::optional(ps)); }
-
-std::vector<std::string> captures() {
-    std::vector<std::string> files;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(WIRELAB_SHARED_CAPTURES))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path().string());
-    for (const auto& e : std::filesystem::directory_iterator(std::string(WIRELAB_REPO_DIR) + "/captures"))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path().string());
-    std::sort(files.begin(), files.end());
-    return files;
-}
 
 bool has_layer(const Tree& t, std::string_view proto) {
     return std::any_of(t.nodes().begin(), t.nodes().end(), [&](const Node& n) { return n.field->abbrev == proto; });
@@ -100,7 +90,7 @@ TEST_CASE("a narrowed decoder shows every passing packet as a full one does, on 
         "http.request.method == \"GET\"", "http", "websocket", "http or websocket", "engineio or socketio",
         "tcp.port == 8080 and http", "http.response.code >= 200 and websocket", "http.response.code == 101",
         "dns"};
-    const std::vector<std::string> files = captures();
+    const std::vector<std::string> files = testing_support::real_captures();
     REQUIRE(files.size() > 50);
     std::size_t passed = 0, left_out = 0;
     for (const std::string& text : filters) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "captures.hpp"
 #include "wirelab/capture.hpp"
 #include "wirelab/decoder.hpp"
 
@@ -37,16 +38,13 @@ std::size_t furthest_field(const Tree& tree) {
 
 TEST_CASE("every cut of every packet of the real captures is decoded within bounds and marked",
           "[core][truncation][sweep]") {
-    std::vector<std::filesystem::path> files;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(WIRELAB_SHARED_CAPTURES))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path());
-    for (const auto& e : std::filesystem::directory_iterator(std::string(WIRELAB_REPO_DIR) + "/captures"))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path());
+    const std::vector<std::string> files = testing_support::real_captures();
     REQUIRE(files.size() > 50);
     std::size_t decodes = 0;
-    for (const auto& path : files) {
+    for (const std::string& file : files) {
+        const std::filesystem::path path(file);
         CaptureError err;
-        auto cap = CaptureFile::open(path.string(), err);
+        auto cap = CaptureFile::open(file, err);
         if (!cap) continue;  // empty files are covered by the capture tests
         Decoder full_decoder, cut_decoder;
         Tree full, cut;

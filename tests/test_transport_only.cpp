@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "captures.hpp"
 #include "wirelab/capture.hpp"
 #include "wirelab/decoder.hpp"
 #include "wirelab/dump.hpp"
@@ -68,22 +68,13 @@ std::string without_last_column(const std::string& text) {
     return out;
 }
 
-std::vector<std::string> captures() {
-    std::vector<std::string> files;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(WIRELAB_SHARED_CAPTURES))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path().string());
-    for (const auto& e : std::filesystem::directory_iterator(std::string(WIRELAB_REPO_DIR) + "/captures"))
-        if (e.path().extension() == ".pcap" || e.path().extension() == ".pcapng") files.push_back(e.path().string());
-    return files;
-}
-
 }  // namespace
 
 TEST_CASE("fields below the application layer print what a full decode prints, on every real capture",
           "[core][dump][fields]") {
     std::vector<std::string> with_app = kBelowFields;
     with_app.push_back("http.request.method");  // an application field: the decode goes all the way up
-    const std::vector<std::string> files = captures();
+    const std::vector<std::string> files = testing_support::real_captures();
     REQUIRE(files.size() > 50);
     std::size_t lines = 0;
     for (const std::string& file : files) {

@@ -1,0 +1,23 @@
+// Every real capture file the tests sweep: the shared corpus (../shared/captures, by protocol)
+// and the captures wirelab ships (captures/), sorted by path.
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace testing_support {
+
+inline std::vector<std::string> real_captures() {
+    std::vector<std::string> files;
+    auto take = [&](const std::filesystem::path& p) {
+        if (p.extension() == ".pcap" || p.extension() == ".pcapng") files.push_back(p.string());
+    };
+    for (const auto& e : std::filesystem::recursive_directory_iterator(WIRELAB_SHARED_CAPTURES)) take(e.path());
+    for (const auto& e : std::filesystem::directory_iterator(std::string(WIRELAB_REPO_DIR) + "/captures")) take(e.path());
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+}  // namespace testing_support
