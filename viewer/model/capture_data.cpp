@@ -66,6 +66,7 @@ void CaptureData::index_file() {
     set_progress(0, file->size());
     Decoder decoder;
     Tree tree;
+    tree.keep_only(index_.fields_read());  // the list needs a few fields, not the whole tree
     PacketInfo pinfo;
     Frame f;
     std::uint64_t released = 0;

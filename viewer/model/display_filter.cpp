@@ -36,6 +36,11 @@ void DisplayFilter::narrow(Decoder& decoder) const {
     if (impl_) decoder.narrow_to(impl_->filter);
 }
 
+void DisplayFilter::sparse(Tree& tree) const {
+    if (!impl_) return tree.keep_only({});
+    if (auto keep = impl_->filter.sparse_fields()) tree.keep_only(*keep);
+}
+
 #else
 
 // The interim subset: a small recursive-descent parser into a tree of terms.
@@ -214,6 +219,7 @@ bool DisplayFilter::match(const Tree& tree, const Frame& frame) const {
 bool DisplayFilter::full_engine() { return false; }
 
 void DisplayFilter::narrow(Decoder&) const {}  // the subset does not say what it needs
+void DisplayFilter::sparse(Tree&) const {}
 
 #endif
 

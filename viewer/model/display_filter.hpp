@@ -44,6 +44,8 @@ public:
     // Lets `decoder` leave out protocols no passing packet can hold (Decoder::narrow_to), for
     // a pass that only asks which packets pass.
     void narrow(Decoder& decoder) const;
+    // Lets `tree` keep only the nodes match() reads (Tree::keep_only), for the same pass.
+    void sparse(Tree& tree) const;
 
     struct Impl;
 

@@ -21,6 +21,7 @@ void FilterPass::run() {
     Decoder decoder;
     filter_.narrow(decoder);  // only whether a packet passes is wanted here
     Tree tree;
+    filter_.sparse(tree);
     PacketInfo pinfo;
     Frame f;
     std::size_t i = 0;

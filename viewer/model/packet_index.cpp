@@ -42,6 +42,13 @@ PacketIndex::PacketIndex(const Registry& reg) {
     last_publish_ = std::chrono::steady_clock::now();
 }
 
+std::vector<const FieldDef*> PacketIndex::fields_read() const {
+    std::vector<const FieldDef*> out;
+    for (const FieldDef* f : {f_tcp_stream_, f_tcp_flags_, f_truncated_})
+        if (f) out.push_back(f);
+    return out;
+}
+
 void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t data_offset, const Tree& tree,
                       const PacketInfo& pinfo) {
     PacketRecord r;

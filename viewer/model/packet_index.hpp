@@ -142,6 +142,9 @@ public:
     // Adds the record of the packet `frame` just decoded into `tree` and `pinfo`.
     void add(const Frame& frame, std::uint32_t link_type, std::uint64_t data_offset, const Tree& tree,
              const PacketInfo& pinfo);
+    // The fields add() reads from a tree besides its layers and malformed nodes: a tree that
+    // keeps only these (Tree::keep_only) gives the same record.
+    std::vector<const FieldDef*> fields_read() const;
     // Makes everything added so far visible. Cheap; call often (the list shows what is there).
     void publish();
     // Publishes if enough packets or time have gone by since the last publish.

@@ -156,6 +156,8 @@ struct PacketInfo {
     // For protocols carried inside HTTP or WebSocket (Engine.IO): how the bytes travelled.
     enum class Carrier : std::uint8_t { none, http_request, http_response, websocket_text, websocket_binary };
     Carrier carrier = Carrier::none;
+    // For a body HTTP hands on: the URI of the request it is (or that it answers).
+    std::string_view carrier_uri;
     int ip_depth = 0;
     std::uint8_t ttl = 0;       // of the innermost IP header, for the ICMP Info column
     std::string protocols;      // "eth:ethertype:ip:tcp", frame.protocols

@@ -77,6 +77,11 @@ public:
     const std::string& text() const;
     // Every field and protocol the filter reads (for a view that highlights them).
     std::span<const FieldDef* const> fields() const;
+    // The fields a sparse tree (Tree::keep_only) must keep for match() to answer as it does on
+    // the full tree: fields(). Nothing when no sparse tree will do: the filter reads a
+    // protocol's bytes (`tcp contains "GET"`, `len(udp)`, `eth[0:2]`), which run to the end of
+    // the last field after its layer, whatever field that is.
+    std::optional<std::vector<const FieldDef*>> sparse_fields() const;
     // Protocols of which every packet the filter passes holds at least one (as a layer or a
     // field): `http.request.method == "GET" or websocket` gives {http, websocket}. Nothing when
     // the filter can pass a packet whatever protocols it holds (`not dns`, `count(ip.addr) > 1`,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,40 @@ struct DataSource {
 
 class Tree {
 public:
+    // What add() returns for a node the tree does not keep (see keep_only). Every Tree call
+    // that takes a node index accepts it and does nothing with it.
+    static constexpr std::size_t kDropped = ~std::size_t{0};
+
+    // A sparse tree: from now on the tree keeps only every layer (the protocol nodes), every
+    // node marked malformed, and the nodes of `fields`; add() drops every other node and
+    // returns kDropped. Depths stay those of the full tree, so the nodes it keeps are exactly
+    // the full tree's nodes of those kinds, in the same order. It is what a reader that looks
+    // at a few fields needs (-T fields, a display filter, the viewer's index), and it spares
+    // the other ninety-odd nodes a packet has: the dissectors still read every header, keep
+    // every conversation and reassemble every stream, as tshark does when no tree is shown.
+    void keep_only(std::span<const FieldDef* const> fields) {
+        sparse_ = true;
+        keep_.assign(fields.begin(), fields.end());
+        bloom_ = 0;
+        for (const FieldDef* f : keep_) bloom_ |= std::uint64_t{1} << bloom_bit(f);
+    }
+    void keep_all() {
+        sparse_ = false;
+        keep_.clear();
+        bloom_ = 0;
+    }
+    bool sparse() const { return sparse_; }
+    // Whether a node of `f` with `flags` would be kept.
+    bool keeps(const FieldDef& f, std::uint8_t flags = 0) const {
+        if (!sparse_ || f.type == FieldType::protocol || (flags & kMalformed)) return true;
+        // One bit of a 64-bit mask per kept field: most dropped fields stop here, at a
+        // multiply, a shift and a test.
+        if (!(bloom_ >> bloom_bit(&f) & 1)) return false;
+        for (const FieldDef* k : keep_)
+            if (k == &f) return true;
+        return false;
+    }
+
     void clear() {
         nodes_.clear();
         text_.clear();
@@ -122,7 +157,7 @@ public:
         return i;
     }
     void close(std::size_t index, std::size_t len) {
-        nodes_[index].length = static_cast<std::uint32_t>(len);
+        if (index != kDropped) nodes_[index].length = static_cast<std::uint32_t>(len);
         if (depth_ > 0) --depth_;
     }
     void close(std::size_t index) {
@@ -132,6 +167,7 @@ public:
 
     std::size_t add(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len, std::uint64_t value,
                     std::uint8_t flags = 0) {
+        if (sparse_ && !keeps(f, flags)) return kDropped;
         // A field is clamped to the bytes that exist: a truncated packet never points past its end.
         if (off > tvb.size()) off = tvb.size();
         std::size_t avail = tvb.size() - off;
@@ -142,6 +178,7 @@ public:
     }
     std::size_t add_text(const FieldDef& f, const Tvb& tvb, std::size_t off, std::size_t len,
                          std::string_view text, std::uint8_t flags = 0) {
+        if (sparse_ && !keeps(f, flags)) return kDropped;
         std::uint64_t ref = std::uint64_t(text_.size()) << 32 | text.size();
         text_.append(text);
         return add(f, tvb, off, len, ref, static_cast<std::uint8_t>(flags | kHasText));
@@ -149,9 +186,21 @@ public:
 
     // Gives node `index` a text value known only after it was added (frame.protocols).
     void set_text(std::size_t index, std::string_view text) {
+        if (index == kDropped) return;
         nodes_[index].value = std::uint64_t(text_.size()) << 32 | text.size();
         nodes_[index].flags |= kHasText;
         text_.append(text);
+    }
+
+    // Gives node `index` a value known only after it was added (a subtree's heading).
+    void set_value(std::size_t index, std::uint64_t value) {
+        if (index != kDropped) nodes_[index].value = value;
+    }
+    // Inserts `n` at position `at` (a link-layer trailer goes back into its layer), if the
+    // tree keeps nodes of its field; returns the position after it.
+    std::size_t insert(std::size_t at, const Node& n) {
+        if (sparse_ && !keeps(*n.field, n.flags)) return at;
+        return static_cast<std::size_t>(nodes_.insert(nodes_.begin() + at, n) - nodes_.begin()) + 1;
     }
 
     std::string_view text_of(const Node& n) const {
@@ -176,8 +225,15 @@ public:
     void set_depth(std::uint16_t d) { depth_ = d; }
 
 private:
+    static unsigned bloom_bit(const FieldDef* f) {
+        return static_cast<unsigned>((reinterpret_cast<std::uintptr_t>(f) * 0x9e3779b97f4a7c15u) >> 58);
+    }
+
     NodeList nodes_;
     std::string text_;
+    bool sparse_ = false;
+    std::uint64_t bloom_ = 0;
+    std::vector<const FieldDef*> keep_;
     std::vector<DataSource> sources_;
     std::size_t sources_used_ = 0;
     std::uint16_t depth_ = 0;

@@ -334,6 +334,19 @@ const std::string& Filter::text() const { return program_->text; }
 
 std::span<const FieldDef* const> Filter::fields() const { return program_->fields; }
 
+std::optional<std::vector<const FieldDef*>> Filter::sparse_fields() const {
+    using namespace filter_impl;
+    for (const Relation& r : program_->rels) {
+        // Presence of a layer needs only the layer's node; anything else of a protocol reads
+        // its bytes.
+        auto reads_bytes = [&](const FieldRef& f) {
+            return f.field_kind == Kind::protocol && (r.op != Op::exists || f.sliced || f.fn == Fn::len);
+        };
+        if (reads_bytes(r.lhs) || (r.rhs_is_field && r.rhs.field_kind == Kind::protocol)) return std::nullopt;
+    }
+    return program_->fields;
+}
+
 std::optional<std::vector<const ProtocolDef*>> Filter::required_protocols() const {
     if (program_->root < 0) return std::nullopt;
     return filter_impl::required(*program_, program_->root);

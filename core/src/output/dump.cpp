@@ -462,6 +462,14 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     LayerTags layer_tags;
     Tree tree;
     PacketInfo pinfo;
+    // When nothing shows the whole tree (-V, -x, JSON, the -z reports read it), it keeps only
+    // what is read of it: the layers, the -e fields and the filter's fields. Summary lines are
+    // made from the packet's info, not from the tree.
+    bool whole_tree = opt.verbose || opt.hex || opt.format == DumpOptions::Format::json || !opt.taps.empty();
+    if (auto keep = filter.sparse_fields(); keep && !whole_tree) {
+        keep->insert(keep->end(), cols.defs.begin(), cols.defs.end());
+        tree.keep_only(*keep);
+    }
     Frame frame;
     long long n = 0;      // packets read (-c counts these, as tshark does)
     long long shown = 0;  // packets that passed -Y

@@ -872,7 +872,7 @@ public:
 
         add(hf_id, 0, 2, *id);
         std::size_t flag_tree = ctx_.tree.open(kFields[hf_flags], m_, 2, 2);
-        ctx_.tree.nodes()[flag_tree].value = *flags;
+        ctx_.tree.set_value(flag_tree, *flags);
         bits(hf_flags_response, *flags);
         bits(hf_flags_opcode, *flags);
         if (flavor_ == Flavor::llmnr) {
@@ -1123,7 +1123,7 @@ private:
         add(hf_edns0_version, at + 5, 1, *m_.u8(at + 5));
         std::uint16_t z = *m_.be16(at + 6);
         std::size_t z_tree = ctx_.tree.open(kFields[hf_z], m_, at + 6, 2);
-        ctx_.tree.nodes()[z_tree].value = z;
+        ctx_.tree.set_value(z_tree, z);
         add(hf_z_do, at + 6, 2, (z & 0x8000) != 0);
         add(hf_z_reserved, at + 6, 2, z & 0x7fff);
         ctx_.tree.close(z_tree);
@@ -1430,6 +1430,7 @@ private:
     }
     std::size_t open(std::size_t f, std::size_t off) { return ctx_.tree.open(kFields[f], m_, off, 0); }
     void close(std::size_t index, std::size_t end) {
+        if (index == Tree::kDropped) return ctx_.tree.close(index);
         const Node& n = ctx_.tree.nodes()[index];
         std::size_t start = n.offset - m_.base();
         std::size_t stop = std::min(end, m_.size());

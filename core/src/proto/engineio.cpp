@@ -5,7 +5,6 @@
 #include <algorithm>
 
 #include "proto_util.hpp"
-#include "wirelab/decoder.hpp"
 #include "wirelab/socketio.hpp"
 
 namespace wirelab::proto {
@@ -84,25 +83,6 @@ static_assert(std::size(kFields) == hf_count);
 
 std::string_view as_text(const Tvb& t) { return {reinterpret_cast<const char*>(t.data()), t.size()}; }
 
-// The URI of the HTTP message whose body this is: the request's own, or for a response the
-// request it answers (http.response_for.uri). The nearest HTTP layer before us in the tree is
-// the carrier.
-std::string carrier_uri(const Ctx& ctx) {
-    const auto& nodes = ctx.tree.nodes();
-    for (std::size_t i = nodes.size(); i-- > 0;) {
-        const Node& n = nodes[i];
-        std::string_view abbrev = n.field->abbrev;
-        if (abbrev == "http") break;
-        if (abbrev == "http.response_for.uri" && (n.flags & kHasText)) return std::string(ctx.tree.text_of(n));
-        if (abbrev == "http.request.uri" && ctx.pinfo.frame) {
-            Bytes b = source_bytes(ctx.tree, *ctx.pinfo.frame, n.source);
-            if (n.offset <= b.size() && n.length <= b.size() - n.offset)
-                return std::string(reinterpret_cast<const char*>(b.data()) + n.offset, n.length);
-        }
-    }
-    return {};
-}
-
 std::string_view query_param(std::string_view uri, std::string_view name) {
     std::size_t q = uri.find('?');
     if (q == std::string_view::npos) return {};
@@ -139,7 +119,9 @@ public:
         using Carrier = PacketInfo::Carrier;
         Carrier carrier = ctx.pinfo.carrier;
         bool http = carrier == Carrier::http_request || carrier == Carrier::http_response || carrier == Carrier::none;
-        std::string uri = http ? carrier_uri(ctx) : std::string();
+        // The URI of the HTTP message whose body this is: the request's own, or for a response
+        // the request it answers.
+        std::string uri = http ? std::string(ctx.pinfo.carrier_uri) : std::string();
         if (http && !uri.empty()) {
             // /socket.io/socket.io.js (the client library the server also serves) is not Engine.IO.
             std::string_view path = std::string_view(uri).substr(0, uri.find('?'));

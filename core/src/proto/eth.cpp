@@ -112,8 +112,7 @@ private:
         Node n{&kFields[zeros ? hf_padding : hf_trailer], 0, tvb.base() + static_cast<std::uint32_t>(end),
                static_cast<std::uint32_t>(tvb.size() - end), 0, tvb.source(), 0};
         n.depth = static_cast<std::uint16_t>(ctx.tree.nodes()[layer].depth + 1);
-        auto& nodes = ctx.tree.nodes();
-        nodes.insert(nodes.begin() + static_cast<std::ptrdiff_t>(insert_at), n);
+        ctx.tree.insert(insert_at, n);
     }
 };
 }  // namespace

@@ -338,8 +338,10 @@ private:
         if (is_engineio_uri(uri)) {
             if (Dissector* eio = ctx.registry.find_named("engineio")) {
                 ctx.pinfo.carrier = m.is_request ? PacketInfo::Carrier::http_request : PacketInfo::Carrier::http_response;
+                ctx.pinfo.carrier_uri = uri;
                 eio->dissect(body, ctx);
                 ctx.pinfo.carrier = PacketInfo::Carrier::none;
+                ctx.pinfo.carrier_uri = {};
             }
         }
     }

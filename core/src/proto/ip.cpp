@@ -267,7 +267,7 @@ private:
                 break;
             }
             std::size_t opt = ctx.tree.open(kFields[hf_opt_type], opts, off, *len);
-            ctx.tree.nodes()[opt].value = type;
+            ctx.tree.set_value(opt, type);
             ctx.tree.add(kFields[hf_opt_copy], opts, off, 1, type >> 7);
             ctx.tree.add(kFields[hf_opt_class], opts, off, 1, (type >> 5) & 3);
             ctx.tree.add(kFields[hf_opt_number], opts, off, 1, type & 0x1f);

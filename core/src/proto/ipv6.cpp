@@ -540,7 +540,7 @@ private:
             std::uint8_t type = t.data()[off];
             std::size_t opt = ctx.tree.open(kFields[hf_opt], t, off, type == kOptPad1 ? 1 : 2);
             std::size_t type_node = ctx.tree.open(kFields[hf_opt_type], t, off, 1);
-            ctx.tree.nodes()[type_node].value = type;
+            ctx.tree.set_value(type_node, type);
             if (type != kOptPad1) {
                 // The type's top bits say what a node that does not know the option must do.
                 ctx.tree.add(kFields[hf_opt_action], t, off, 1, type >> 6);

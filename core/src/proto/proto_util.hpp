@@ -321,18 +321,17 @@ inline void add_link_trailer(Ctx& ctx, const Tvb& tvb, std::size_t end, const Fi
         std::size_t before = tvb.base() + end;
         if (before < 60) pad = std::min<std::size_t>(60 - before, captured);
     }
-    auto& nodes = ctx.tree.nodes();
-    auto depth = static_cast<std::uint16_t>(nodes[layer].depth + 1);
-    auto at = nodes.begin() + static_cast<std::ptrdiff_t>(insert_at);
+    auto depth = static_cast<std::uint16_t>(ctx.tree.nodes()[layer].depth + 1);
+    std::size_t at = insert_at;
     if (pad) {
         Node n{padding, 0, tvb.base() + static_cast<std::uint32_t>(end), static_cast<std::uint32_t>(pad), depth,
                tvb.source(), 0};
-        at = nodes.insert(at, n) + 1;
+        at = ctx.tree.insert(at, n);
     }
     if (captured > pad) {
         Node n{&trailer, 0, tvb.base() + static_cast<std::uint32_t>(end + pad),
                static_cast<std::uint32_t>(captured - pad), depth, tvb.source(), 0};
-        nodes.insert(at, n);
+        ctx.tree.insert(at, n);
     }
 }
 

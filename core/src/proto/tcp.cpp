@@ -752,8 +752,9 @@ private:
     static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
                         bool syn) {
         Tvb opts = tvb.sub(20, hdr_len - 20);
-        std::size_t list = ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
-        ctx.tree.set_depth(static_cast<std::uint16_t>(ctx.tree.nodes()[list].depth + 1));
+        std::uint16_t depth = ctx.tree.depth();
+        ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
+        ctx.tree.set_depth(static_cast<std::uint16_t>(depth + 1));
         std::size_t off = 0;
         while (off < opts.size()) {
             std::uint8_t kind = opts.data()[off];
@@ -772,7 +773,7 @@ private:
             }
             if (off + *len > opts.size()) break;
             std::size_t o = ctx.tree.open(kFields[hf_option_kind], opts, off, *len);
-            ctx.tree.nodes()[o].value = kind;
+            ctx.tree.set_value(o, kind);
             ctx.tree.add(kFields[hf_option_len], opts, off + 1, 1, *len);
             Tvb v = opts.sub(off + 2, *len - 2);
             switch (kind) {
@@ -817,7 +818,7 @@ private:
             ctx.tree.close(o);
             off += *len;
         }
-        ctx.tree.set_depth(ctx.tree.nodes()[list].depth);
+        ctx.tree.set_depth(depth);
     }
 
     std::unordered_map<ConversationKey, Stream, ConversationKeyHash> streams_;

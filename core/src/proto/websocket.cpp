@@ -173,6 +173,7 @@ public:
             return;
         }
         std::size_t tree = ctx.tree.open(kFields[hf_payload], payload, 0, payload.size());
+        bool tree_open = true;  // the payload subtree, until a message is handed on
         // Unmask into a buffer of its own: the frame's bytes stay as they were on the wire.
         Tvb plain = payload;
         if (h.masked) {
@@ -198,7 +199,7 @@ public:
                 // The whole message is this frame.
                 d.in_message = false;
                 ctx.tree.close(tree);
-                tree = SIZE_MAX;
+                tree_open = false;
                 deliver(ctx, s, st, d, plain);
             } else {
                 d.bytes.insert(d.bytes.end(), plain.bytes().begin(), plain.bytes().end());
@@ -210,7 +211,7 @@ public:
                     d.in_message = false;
                 } else if (h.fin) {
                     ctx.tree.close(tree);
-                    tree = SIZE_MAX;
+                    tree_open = false;
                     finish_message(ctx, s, st, d, plain);
                 } else {
                     ctx.info("[fragment] ");
@@ -219,7 +220,7 @@ public:
         } else {
             ctx.tree.add(kFields[hf_unknown], plain, 0, plain.size(), 0);
         }
-        if (tree != SIZE_MAX) ctx.tree.close(tree);
+        if (tree_open) ctx.tree.close(tree);
     }
 
 private:
