@@ -1165,10 +1165,11 @@ struct SequentialRead {
     std::uint64_t packets = 0, byte_sum = 0, peak_growth = 0;
 };
 
-SequentialRead read_sequentially(const std::string& path, bool release) {
+SequentialRead read_sequentially(const std::string& path, bool release, bool ahead = false) {
     wl::CaptureError err;
     auto file = wl::CaptureFile::open(path, err);
     REQUIRE(file);
+    if (ahead) file->read_ahead();
     SequentialRead out;
     const std::uint64_t base = rss_file_bytes();
     wl::Frame frame;
@@ -1217,6 +1218,40 @@ TEST_CASE("a large file read with release_before() keeps resident memory flat", 
     INFO("growth with release_before: " << released.peak_growth << ", without: " << kept.peak_growth);
     CHECK(released.peak_growth < 16'000'000);
     CHECK(kept.peak_growth > file_size / 2);
+
+    // With the helper thread of read_ahead(): the same bytes, and its 4 MiB ahead on top.
+    const SequentialRead ahead = read_sequentially(f.path(), true, true);
+    CHECK(ahead.packets == kPackets);
+    CHECK(ahead.byte_sum == expected_sum);
+    INFO("growth with read_ahead: " << ahead.peak_growth);
+    CHECK(ahead.peak_growth < 20'000'000);
+}
+
+TEST_CASE("read_ahead() changes nothing a reader sees, through a rewind", "[capture]") {
+    const std::string path = std::string(WIRELAB_REPO_DIR) + "/captures/http_get_loopback.pcapng";
+    wl::CaptureError err;
+    auto plain = wl::CaptureFile::open(path, err);
+    auto ahead = wl::CaptureFile::open(path, err);
+    REQUIRE((plain && ahead));
+    ahead->read_ahead();
+    ahead->read_ahead();  // a second call is harmless
+    for (int pass = 0; pass < 2; ++pass) {
+        wl::Frame a, b;
+        std::size_t n = 0;
+        while (plain->next(a)) {
+            REQUIRE(ahead->next(b));
+            ++n;
+            CHECK(b.number == a.number);
+            CHECK(b.ts_ns == a.ts_ns);
+            CHECK(b.file_offset == a.file_offset);
+            CHECK(std::equal(a.data.begin(), a.data.end(), b.data.begin(), b.data.end()));
+            ahead->release_before(b.file_offset);
+        }
+        CHECK_FALSE(ahead->next(b));
+        CHECK(n > 5);
+        plain->rewind();
+        ahead->rewind();
+    }
 }
 
 // ===== link types ==============================================================================

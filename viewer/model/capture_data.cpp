@@ -64,6 +64,7 @@ void CaptureData::index_file() {
         return;
     }
     set_progress(0, file->size());
+    file->read_ahead();
     Decoder decoder;
     Tree tree;
     tree.keep_only(index_.fields_read());  // the list needs a few fields, not the whole tree

@@ -16,9 +16,12 @@
 #include <array>
 #include <bit>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "wirelab/capture.hpp"
 #include "formats.hpp"
@@ -253,7 +256,84 @@ std::unique_ptr<CaptureFile> CaptureFile::open(const std::string& path, CaptureE
 }
 
 CaptureFile::~CaptureFile() {
+    stop_ahead();
     if (map_) ::munmap(const_cast<std::uint8_t*>(map_), static_cast<std::size_t>(size_));
+}
+
+// ---- read ahead ----------------------------------------------------------------------------
+
+struct CaptureFile::ReadAhead {
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable wake;
+    // Under `mutex`: where the reader is, what it asked to release, and whether to stop.
+    std::uint64_t reader_at = 0;
+    std::uint64_t release_to = 0;
+    bool stop = false;
+};
+
+void CaptureFile::read_ahead() {
+    if (ahead_ || !map_) return;
+    ahead_ = std::make_unique<ReadAhead>();
+    ahead_->reader_at = pos_;
+    ahead_->release_to = released_;
+    tell_ahead_at_ = pos_;
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    ahead_->thread = std::thread([a = ahead_.get(), map = const_cast<std::uint8_t*>(map_), size = size_, page,
+                                  released = released_]() mutable {
+        constexpr std::uint64_t kChunk = 1u << 20, kAhead = 4u << 20;
+        std::uint64_t mapped = 0;
+        bool populate_works = true;
+        std::unique_lock<std::mutex> lock(a->mutex);
+        while (!a->stop) {
+            const std::uint64_t at = a->reader_at, release_to = a->release_to;
+            const bool release = release_to > released;
+            const bool populate = populate_works && mapped < std::min(size, at + kAhead);
+            if (!release && !populate) {
+                a->wake.wait(lock);
+                continue;
+            }
+            lock.unlock();
+            // Releasing first, in the same thread: a page entered after the reader released
+            // past it would stay resident, and this order means the next release covers it.
+            if (release) {
+                ::madvise(map + released, static_cast<std::size_t>(release_to - released), MADV_DONTNEED);
+                released = release_to;
+            }
+            if (populate) {
+                const std::uint64_t from = std::max({mapped, at / page * page, released});
+                const std::uint64_t len = std::min(kChunk, size - from);
+                // Only a hint: a kernel before 5.14 says EINVAL, and pages fault in as read.
+                if (len && ::madvise(map + from, static_cast<std::size_t>(len), MADV_POPULATE_READ) != 0 &&
+                    errno == EINVAL)
+                    populate_works = false;
+                mapped = from + len;
+            }
+            lock.lock();
+        }
+    });
+}
+
+// Says where the reader is, every MiB it reads.
+void CaptureFile::tell_ahead() {
+    {
+        std::lock_guard<std::mutex> lock(ahead_->mutex);
+        ahead_->reader_at = pos_;
+    }
+    ahead_->wake.notify_one();
+    tell_ahead_at_ = pos_ + (1u << 20);
+}
+
+void CaptureFile::stop_ahead() {
+    if (!ahead_) return;
+    {
+        std::lock_guard<std::mutex> lock(ahead_->mutex);
+        ahead_->stop = true;
+    }
+    ahead_->wake.notify_one();
+    ahead_->thread.join();
+    ahead_.reset();
+    tell_ahead_at_ = ~std::uint64_t(0);
 }
 
 bool CaptureFile::fail(std::uint64_t offset, std::string what) {
@@ -318,6 +398,7 @@ bool CaptureFile::read_pcap_header(bool big_endian, bool nanosecond) {
 
 bool CaptureFile::next(Frame& frame) {
     if (error_ || !map_) return false;
+    if (pos_ >= tell_ahead_at_) [[unlikely]] tell_ahead();
     return format_ == Format::pcap ? next_pcap(frame) : next_pcapng(frame);
 }
 
@@ -610,13 +691,25 @@ void CaptureFile::release_before(std::uint64_t offset) {
     const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
     const std::uint64_t end = std::min(offset, size_) / page * page;
     if (end <= released_) return;
+    const std::uint64_t from = released_;
+    released_ = end;
+    if (ahead_) {
+        {
+            std::lock_guard<std::mutex> lock(ahead_->mutex);
+            ahead_->release_to = end;
+        }
+        ahead_->wake.notify_one();
+        return;
+    }
     // The map is read-only and private, so dropping pages loses nothing: touching them again
     // (a Frame kept from earlier) faults them back in from the file.
-    ::madvise(const_cast<std::uint8_t*>(map_) + released_, static_cast<std::size_t>(end - released_), MADV_DONTNEED);
-    released_ = end;
+    ::madvise(const_cast<std::uint8_t*>(map_) + from, static_cast<std::size_t>(end - from), MADV_DONTNEED);
 }
 
 void CaptureFile::rewind() {
+    // The helper's idea of what is mapped and released belongs to the pass that ends here.
+    const bool ahead = ahead_ != nullptr;
+    stop_ahead();
     pos_ = first_record_;
     count_ = 0;
     released_ = 0;
@@ -625,6 +718,7 @@ void CaptureFile::rewind() {
     interfaces_seen_ = 0;
     comments_seen_ = 0;
     names_seen_ = 0;
+    if (ahead) read_ahead();
 }
 
 }  // namespace wirelab

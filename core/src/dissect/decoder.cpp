@@ -124,7 +124,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     tree.close(layer);
     if (ctx.want_tree_text) {
         std::string& t = pinfo.info;  // borrowed as scratch; cleared below
-        t = " ";
+        t.assign(1, ' ');
         append_uint(t, frame.number);
         t += ": ";
         append_uint(t, frame.wire_len);

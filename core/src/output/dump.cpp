@@ -444,6 +444,7 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         std::fprintf(err, "wirelab dump: %s\n", cerr.message().c_str());
         return 2;
     }
+    cap->read_ahead();
 
     bool want_info = opt.format != DumpOptions::Format::fields && !opt.decode_only;
     // Layer summaries appear only in the -V tree and in JSON; summary lines need the Info column alone.

@@ -808,21 +808,57 @@ struct Transaction {
     bool multiple_responds = false;  // AXFR / IXFR: several responses are normal
 };
 
+// The open transactions, in an open-addressed table: every DNS message looks one up, and a
+// table of nodes (std::unordered_map) cost a cache miss for the bucket and another for the
+// node. The table starts small and doubles up to kSlots.
 class Transactions {
 public:
-    void clear() { map_.clear(); }
+    void clear() {
+        slots_.clear();
+        used_ = 0;
+    }
     Transaction* find(const TxKey& k) {
-        auto it = map_.find(k);
-        return it == map_.end() ? nullptr : &it->second;
+        if (slots_.empty()) return nullptr;
+        Slot& s = probe(k);
+        return s.used ? &s.t : nullptr;
     }
     Transaction& start(const TxKey& k, const Transaction& t) {
-        if (map_.size() >= kMaxTransactions) map_.clear();  // bounded memory on endless captures
-        return map_[k] = t;
+        if (used_ >= kMaxTransactions) clear();  // bounded memory on endless captures
+        if (2 * (used_ + 1) > slots_.size()) grow();
+        Slot& s = probe(k);
+        if (!s.used) {
+            s.used = true;
+            s.key = k;
+            ++used_;
+        }
+        s.t = t;
+        return s.t;
     }
 
 private:
-    static constexpr std::size_t kMaxTransactions = 1 << 16;  // ~6 MiB at most
-    std::unordered_map<TxKey, Transaction, TxKeyHash> map_;
+    struct Slot {
+        TxKey key;
+        Transaction t;
+        bool used = false;
+    };
+    static constexpr std::size_t kMaxTransactions = 1 << 16;
+    static constexpr std::size_t kSlots = 2 * kMaxTransactions;  // ~10 MiB at most
+
+    // The slot holding `k`, or the free slot where it would go (the table is never full).
+    Slot& probe(const TxKey& k) {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = TxKeyHash{}(k) & mask;; i = (i + 1) & mask)
+            if (!slots_[i].used || slots_[i].key == k) return slots_[i];
+    }
+    void grow() {
+        std::vector<Slot> old = std::move(slots_);
+        slots_.assign(std::clamp<std::size_t>(old.size() * 2, 1024, kSlots), Slot{});
+        for (const Slot& s : old)
+            if (s.used) probe(s.key) = s;
+    }
+
+    std::vector<Slot> slots_;
+    std::size_t used_ = 0;
 };
 
 // tshark's default "retransmission_timer": the same ID again within this time is a resend.

@@ -417,10 +417,14 @@ private:
         const std::uint8_t* p = h.raw(kFields[field], off, 16);
         if (!p) return nullptr;
         h.hidden(kFields[hf_addr], off, 16);
-        std::string text;
-        append_ipv6(text, p);
-        ctx.tree.add_text(kFields[host], tvb, off, 16, text, kHidden);
-        ctx.tree.add_text(kFields[hf_host], tvb, off, 16, text, kHidden);
+        // The host names (the address as text, since names are never looked up): formatted
+        // only for a tree that keeps them.
+        if (ctx.tree.keeps(kFields[host]) || ctx.tree.keeps(kFields[hf_host])) {
+            std::string text;
+            append_ipv6(text, p);
+            ctx.tree.add_text(kFields[host], tvb, off, 16, text, kHidden);
+            ctx.tree.add_text(kFields[hf_host], tvb, off, 16, text, kHidden);
+        }
         return p;
     }
 

@@ -300,9 +300,11 @@ public:
         }
         h.uint(kFields[hf_flags], 12, 2);
         for (std::size_t f = hf_flags_res; f <= hf_flags_fin; ++f) h.uint(kFields[f], 12, 2);
-        char flag_buf[24];
-        std::string_view str = flag_string(flags, flag_buf);
-        ctx.tree.add_text(kFields[hf_flags_str], tvb, 12, 2, str, kGenerated);
+        if (ctx.tree.keeps(kFields[hf_flags_str])) {  // a text only the tree shows
+            char flag_buf[24];
+            std::string_view str = flag_string(flags, flag_buf);
+            ctx.tree.add_text(kFields[hf_flags_str], tvb, 12, 2, str, kGenerated);
+        }
         std::uint64_t window = h.uint(kFields[hf_window_size_value], 14, 2);
         h.uint(kFields[hf_checksum], 16, 2);
         h.generated(kFields[hf_checksum_status], 16, 2, 2);
