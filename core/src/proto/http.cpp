@@ -165,8 +165,12 @@ public:
         if (!http::looks_like_http(text)) return kNotMine;
         http::Message& m = length_msg_;  // reused: its header vector keeps its memory
         http::Result r = http::parse_head(text, m);
+        length_head_.clear();
         if (r.status == http::Status::incomplete) return s.at_close ? static_cast<std::int64_t>(text.size()) : kNeedMore;
         if (r.status == http::Status::error) return static_cast<std::int64_t>(text.size());  // shown malformed
+        // The message is usually decoded next from these very bytes (dissect_message).
+        length_at_ = text.data();
+        length_head_.assign(text.substr(0, m.head_length));
         std::uint64_t length = 0;
         std::string err;
         http::BodyKind kind = http::body_kind(m, request_method(s), length, err);
@@ -194,7 +198,15 @@ public:
         HttpState& st = s.get<HttpState>();
         std::string_view text = as_text(msg);
         http::Message& m = msg_;
-        http::Result r = http::parse_head(text, m);
+        http::Result r;
+        if (parsed_already(text)) {
+            // message_length parsed this head where it lies now: its views point into `text`.
+            std::swap(msg_, length_msg_);
+            length_head_.clear();
+            r.status = http::Status::complete;
+        } else {
+            r = http::parse_head(text, m);
+        }
         if (r.status != http::Status::complete) {
             ctx.malformed(msg, 0, msg.size(),
                           r.status == http::Status::error ? r.error : "message ends before its header section does");
@@ -239,7 +251,10 @@ public:
         for (const http::Header& h : m.headers) {
             std::size_t field = m.is_request ? hf_request_line : hf_response_line;
             for (const HeaderField& hf : kHeaderFields)  // lengths first: most names differ there
-                if (hf.name.size() == h.name.size() && http::iequals(hf.name, h.name)) field = hf.field;
+                if (hf.name.size() == h.name.size() && http::iequals(hf.name, h.name)) {
+                    field = hf.field;
+                    break;
+                }
             // A header line's field covers its line end too, as Wireshark's does.
             std::size_t line_len = h.length;
             if (h.offset + line_len < text.size() && text[h.offset + line_len] == '\r') ++line_len;
@@ -324,7 +339,16 @@ public:
     }
 
 private:
+    // Whether length_msg_ is the parsed head of `text`: the same bytes at the same address
+    // (a buffer freed and reused at that address holds other bytes; the copy tells them apart).
+    bool parsed_already(std::string_view text) const {
+        return !length_head_.empty() && text.data() == length_at_ && text.size() >= length_head_.size() &&
+               std::memcmp(text.data(), length_head_.data(), length_head_.size()) == 0;
+    }
+
     http::Message length_msg_, msg_;
+    const char* length_at_ = nullptr;  // where the head message_length parsed lies
+    std::string length_head_;          // a copy of it; empty when it did not parse whole
 
     static std::string_view request_method(StreamCtx& s) {
         if (s.direction == 0 || !*s.state) return {};
