@@ -24,6 +24,10 @@ public:
                 bool want_tree_text = true);
     // Decode up to the transport layer only (Ctx::transport_only), from the next packet on.
     void set_transport_only(bool on) { transport_only_ = on; }
+    // For a caller that reads the Info column of few packets (`dump -Y`): decode() may then
+    // leave part of it unwritten, and the caller calls PacketInfo::settle_info() before it
+    // reads `info`. From the next packet on.
+    void set_info_on_demand(bool on) { info_on_demand_ = on; }
     // Only the packets a display filter passes are shown: when every one of them must hold
     // some application protocol (`http.request.method == "GET"` needs HTTP), the decoders of
     // application protocols that never share a packet with it (DNS) are left out, from the
@@ -37,6 +41,7 @@ private:
     Registry registry_;
     bool first_ = true;
     bool transport_only_ = false;
+    bool info_on_demand_ = false;
     std::int64_t first_ts_ = 0;
     std::int64_t prev_ts_ = 0;
 };

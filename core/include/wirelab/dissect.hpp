@@ -162,6 +162,25 @@ struct PacketInfo {
     std::uint8_t ttl = 0;       // of the innermost IP header, for the ICMP Info column
     std::string protocols;      // "eth:ethertype:ip:tcp", frame.protocols
 
+    // An Info text a dissector has worked out but not yet written into `info`: TCP's, whose
+    // numbers take longer to format than the rest of its decoding and which is seldom read
+    // when a display filter shows one packet in thirty (Decoder::set_info_on_demand). Until
+    // it is written, nothing else has touched `info`: Ctx::info, truncated and malformed
+    // write it first, and a protocol that replaces the Info column drops it.
+    struct DeferredInfo {
+        void (*write)(std::string& info, const DeferredInfo& d) = nullptr;  // null: none
+        std::uint64_t v[8]{};
+        Tvb tvb;
+        std::string_view suffix;  // a constant text written after it
+    };
+    DeferredInfo deferred;
+    void settle_info() {
+        if (!deferred.write) return;
+        auto write = deferred.write;
+        deferred.write = nullptr;
+        write(info, deferred);
+    }
+
     // Clears for the next packet, keeping the strings' memory.
     void clear() {
         std::string keep_info = std::move(info), keep_protocols = std::move(protocols);
@@ -182,6 +201,8 @@ struct Ctx {
     // TCP and UDP stop at their payload: nothing above the transport layer is decoded. For
     // -T fields that asks only for fields no application protocol can change.
     bool transport_only = false;
+    // A dissector may leave its Info text in PacketInfo::deferred (Decoder::set_info_on_demand).
+    bool defer_info = false;
     // Bytes the outermost network-layer header says the packet has (IPv4 total length, IPv6
     // 40 + payload length); what the link layer holds beyond that is padding or a trailer.
     std::size_t consumed = 0;
@@ -200,7 +221,9 @@ struct Ctx {
     void set_protocol(const ProtocolDef& p);
     template <class... A>
     void info(A&&... parts) {
-        if (want_info) (pinfo.info.append(parts), ...);
+        if (!want_info) return;
+        pinfo.settle_info();
+        (pinfo.info.append(parts), ...);
     }
 };
 

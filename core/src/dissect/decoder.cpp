@@ -109,6 +109,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     tvb.set_reported_size(frame.wire_len);
     Ctx ctx{registry_, tree, pinfo, want_info};
     ctx.transport_only = transport_only_;
+    ctx.defer_info = info_on_demand_ && want_info;
     ctx.want_tree_text = want_info && want_tree_text;
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
     tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);
@@ -167,6 +168,7 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     }
     // frame.protocols is known only now; its node was reserved above.
     tree.set_text(protocols, pinfo.protocols);
+    if (!info_on_demand_) pinfo.settle_info();
 }
 
 }  // namespace wirelab

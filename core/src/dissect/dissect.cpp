@@ -143,6 +143,7 @@ void Ctx::data(Tvb tvb) {
 }
 
 void Ctx::truncated(const Tvb& tvb, std::size_t off, std::string_view what) {
+    pinfo.settle_info();
     std::string msg = "[Truncated: ";
     msg += what;
     msg += ']';
@@ -152,6 +153,7 @@ void Ctx::truncated(const Tvb& tvb, std::size_t off, std::string_view what) {
 }
 
 void Ctx::malformed(const Tvb& tvb, std::size_t off, std::size_t len, std::string_view reason) {
+    pinfo.settle_info();
     std::string msg = "[Malformed: ";
     msg += reason;
     msg += ']';

@@ -435,6 +435,8 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         // Protocols no passing packet can hold need no decoding; reports (-z) see every
         // packet, so they keep everything.
         if (opt.taps.empty()) decoder.narrow_to(filter);
+        // Only the packets that pass need their Info column.
+        if (opt.taps.empty()) decoder.set_info_on_demand(true);
     }
 
     // Arguments are checked before the file is opened, so a typo is reported as such.
@@ -484,6 +486,7 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
         for (auto& tap : taps) tap->packet(tree, frame, pinfo);
         bool pass = filter.match(tree, frame);  // the empty filter passes everything
         shown += pass;
+        if (pass) pinfo.settle_info();
         if (pass && !opt.decode_only && !opt.quiet) {
             switch (opt.format) {
                 case DumpOptions::Format::fields: fields_line(buf, cols, tree, frame, opt); break;

@@ -329,7 +329,23 @@ public:
                     static_cast<std::uint32_t>(scale >= 0 ? (1 << scale) : scale));
         layer.set_length(hdr_len);
 
-        if (ctx.want_info) info(ctx, sport, dport, flags, rel_seq, rel_ack, ack, calc, seg_len, tvb, hdr_len);
+        if (ctx.want_info) {
+            // Written when read, if the caller asked (Ctx::defer_info); a quoted segment in an
+            // ICMP error is followed by the error's own text, so it is written now.
+            auto& d = ctx.pinfo.deferred;
+            d.v[0] = sport;
+            d.v[1] = dport;
+            d.v[2] = flags;
+            d.v[3] = rel_seq;
+            d.v[4] = rel_ack;
+            d.v[5] = ack;
+            d.v[6] = calc;
+            d.v[7] = std::uint64_t(seg_len) << 32 | hdr_len;
+            d.tvb = tvb;
+            d.suffix = {};
+            d.write = &write_info;
+            if (!ctx.defer_info || ctx.pinfo.in_error_packet) ctx.pinfo.settle_info();
+        }
         if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src Port: ";
             append_uint(sum, sport);
@@ -439,7 +455,7 @@ private:
             std::uint32_t seen = static_cast<std::uint32_t>(-static_cast<std::int64_t>(delta));
             if (seen >= payload.size()) {
                 ctx.note(payload, 0, payload.size(), "Retransmission: these bytes were already seen in the stream");
-                ctx.info(" [TCP Retransmission]");
+                append_info(ctx, " [TCP Retransmission]");
                 return;
             }
             ctx.note(payload, 0, seen, "Overlap: the start of this segment repeats bytes already seen");
@@ -458,7 +474,7 @@ private:
                 append_uint(msg, static_cast<std::uint32_t>(delta));
                 msg += " bytes before this segment are missing; it is held until they arrive";
                 ctx.note(payload, 0, 0, msg);
-                ctx.info(" [TCP segment held: previous segment not captured yet]");
+                append_info(ctx, " [TCP segment held: previous segment not captured yet]");
                 return;
             }
             // Too much held: the missing bytes are a gap that will not be filled.
@@ -567,7 +583,7 @@ private:
                 f.pending.reserve(std::min(f.settled_length, kMaxReserve));
             }
             append_pending(f, rest, frame);
-            ctx.info(" [TCP segment of a reassembled PDU]");
+            append_info(ctx, " [TCP segment of a reassembled PDU]");
             if (ctx.pinfo.protocol.empty() || ctx.pinfo.protocol != kTcpProto.short_name)
                 ctx.pinfo.protocol = kTcpProto.short_name;
             return;
@@ -607,7 +623,7 @@ private:
                     ctx.data(current ? *current : Tvb{});
                     return SIZE_MAX;
                 }
-                ctx.info(" [TCP segment of a reassembled PDU]");
+                append_info(ctx, " [TCP segment of a reassembled PDU]");
                 ctx.pinfo.protocol = kTcpProto.short_name;
                 return SIZE_MAX;
             }
@@ -654,10 +670,13 @@ private:
 
     void deliver(Ctx& ctx, Stream& s, StreamCtx& sc, const Tvb& msg) {
         // Messages after the first in one segment add to the same Info column.
-        if (ctx.want_info && !ctx.pinfo.info.empty() && ctx.pinfo.protocol != kTcpProto.short_name) {
-            ctx.pinfo.info += " , ";
-        } else if (ctx.want_info) {
-            ctx.pinfo.info.clear();
+        if (ctx.want_info) {
+            if (ctx.pinfo.protocol != kTcpProto.short_name && (ctx.pinfo.settle_info(), !ctx.pinfo.info.empty())) {
+                ctx.pinfo.info += " , ";
+            } else {
+                ctx.pinfo.info.clear();
+                ctx.pinfo.deferred.write = nullptr;  // TCP's own text is replaced, written or not
+            }
         }
         s.app->dissect_message(msg, ctx, sc);
         // Decoding a message may change what the protocol answers for either side's next one
@@ -706,14 +725,33 @@ private:
         return {buf, n};
     }
 
-    static void info(Ctx& ctx, std::uint64_t sport, std::uint64_t dport, std::uint16_t flags, std::uint32_t seq,
+    static void write_info(std::string& out, const PacketInfo::DeferredInfo& d) {
+        info(out, d.v[0], d.v[1], static_cast<std::uint16_t>(d.v[2]), static_cast<std::uint32_t>(d.v[3]),
+             static_cast<std::uint32_t>(d.v[4]), d.v[5] != 0, d.v[6], static_cast<std::uint32_t>(d.v[7] >> 32), d.tvb,
+             static_cast<std::size_t>(d.v[7] & 0xffffffffu));
+        out += d.suffix;
+    }
+
+    // Appends a constant text to the Info column, after TCP's own text, which stays unwritten
+    // if it was (PacketInfo::deferred).
+    static void append_info(Ctx& ctx, std::string_view constant) {
+        if (!ctx.want_info) return;
+        auto& d = ctx.pinfo.deferred;
+        if (d.write == &write_info && d.suffix.empty()) {
+            d.suffix = constant;
+            return;
+        }
+        ctx.info(constant);
+    }
+
+    static void info(std::string& out, std::uint64_t sport, std::uint64_t dport, std::uint16_t flags, std::uint32_t seq,
                      std::uint32_t ackn, bool ack, std::uint64_t window, std::uint32_t len, const Tvb& tvb,
                      std::size_t hdr_len) {
         // Longest text: about 140 characters before the options; options start within the 40
         // bytes after the fixed header, at most " SACK_PERM" for each 2 bytes (200), and the last
         // one may run past the header (34 more for a timestamp).
         InfoText<512> t;
-        if (!ctx.pinfo.info.empty()) t.put(' ');
+        if (!out.empty()) t.put(' ');
         t.put_uint(static_cast<std::uint32_t>(sport)).put(" \xe2\x86\x92 ").put_uint(static_cast<std::uint32_t>(dport));
         t.put(" [");
         // The names of the eight low flags come from a table of every combination; AE (the
@@ -748,7 +786,7 @@ private:
             }
             off += *l;
         }
-        t.append_to(ctx.pinfo.info);
+        t.append_to(out);
     }
 
     static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
