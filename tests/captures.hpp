@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "wirelab/capture.hpp"
+
 namespace testing_support {
+
+// The link type of the interface `frame` was captured on (Ethernet if the file names none).
+inline std::uint32_t link_type_of(const wirelab::CaptureFile& cap, const wirelab::Frame& frame) {
+    return frame.interface < cap.interfaces().size() ? cap.interfaces()[frame.interface].link_type
+                                                     : wirelab::kLinkEthernet;
+}
 
 inline std::vector<std::string> real_captures() {
     std::vector<std::string> files;

@@ -106,9 +106,7 @@ TEST_CASE("a narrowed decoder shows every passing packet as a full one does, on 
             PacketInfo full_info, narrow_info;
             Frame frame;
             while (cap->next(frame)) {
-                std::uint32_t link = frame.interface < cap->interfaces().size()
-                                         ? cap->interfaces()[frame.interface].link_type
-                                         : kLinkEthernet;
+                std::uint32_t link = testing_support::link_type_of(*cap, frame);
                 full.decode(frame, link, full_tree, full_info, true, true);
                 narrow.decode(frame, link, narrow_tree, narrow_info, true, true);
                 bool pass = filter.match(full_tree, frame);
@@ -162,9 +160,7 @@ TEST_CASE("an Info column written on demand is the one written at once, on every
         PacketInfo eager_info, lazy_info;
         Frame frame;
         while (cap->next(frame)) {
-            std::uint32_t link = frame.interface < cap->interfaces().size()
-                                     ? cap->interfaces()[frame.interface].link_type
-                                     : kLinkEthernet;
+            std::uint32_t link = testing_support::link_type_of(*cap, frame);
             eager.decode(frame, link, eager_tree, eager_info, true, false);
             lazy.decode(frame, link, lazy_tree, lazy_info, true, false);
             CHECK_FALSE(eager_info.deferred.write);  // a decoder not asked writes it all

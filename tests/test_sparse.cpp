@@ -165,9 +165,7 @@ TEST_CASE("a sparse tree holds exactly the full tree's nodes it keeps, on every 
         Frame frame;
         while (cap->next(frame)) {
             ++packets;
-            std::uint32_t link = frame.interface < cap->interfaces().size()
-                                     ? cap->interfaces()[frame.interface].link_type
-                                     : kLinkEthernet;
+            std::uint32_t link = testing_support::link_type_of(*cap, frame);
             full.decode(frame, link, full_tree, full_info, true, false);
             for (auto& s : all) {
                 s->decoder.decode(frame, link, s->tree, s->pinfo, true, false);

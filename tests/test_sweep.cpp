@@ -51,7 +51,7 @@ TEST_CASE("every cut of every packet of the real captures is decoded within boun
         PacketInfo pinfo;
         Frame frame;
         for (int i = 0; i < 40 && cap->next(frame); ++i) {
-            std::uint32_t link = cap->interfaces().empty() ? kLinkEthernet : cap->interfaces()[frame.interface].link_type;
+            std::uint32_t link = testing_support::link_type_of(*cap, frame);
             full_decoder.decode(frame, link, full, pinfo, true);
             std::size_t needed = furthest_field(full);
             std::vector<std::uint8_t> bytes(frame.data.begin(), frame.data.end());

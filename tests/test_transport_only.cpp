@@ -99,7 +99,7 @@ TEST_CASE("a transport-only decoder stops at TCP and UDP, and a full one does no
     Frame frame;
     bool saw_http = false;
     while (cap->next(frame)) {
-        std::uint32_t link = cap->interfaces()[frame.interface].link_type;
+        std::uint32_t link = testing_support::link_type_of(*cap, frame);
         full.decode(frame, link, full_tree, pinfo, true);
         below.decode(frame, link, below_tree, pinfo, true);
         auto has = [](const Tree& t, std::string_view proto) {
