@@ -120,6 +120,8 @@ private:
     void stop_ahead();
 
     struct ReadAhead;                  // the helper thread of read_ahead() and what it is told
+    static void ahead_loop(ReadAhead* a, std::uint8_t* map, std::uint64_t size, std::uint64_t page,
+                           std::uint64_t released);
     std::unique_ptr<ReadAhead> ahead_;
     std::uint64_t tell_ahead_at_ = ~std::uint64_t(0);  // next() tells the helper at this offset
 

@@ -21,6 +21,7 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "wirelab/capture.hpp"
@@ -272,6 +273,42 @@ struct CaptureFile::ReadAhead {
     bool stop = false;
 };
 
+// The helper thread of read_ahead(): maps up to kAhead past the reader, and releases what the
+// reader has passed, until told to stop.
+void CaptureFile::ahead_loop(ReadAhead* a, std::uint8_t* map, std::uint64_t size, std::uint64_t page,
+                             std::uint64_t released) {
+    constexpr std::uint64_t kChunk = 1u << 20, kAhead = 4u << 20;
+    std::uint64_t mapped = 0;
+    bool populate_works = true;
+    std::unique_lock<std::mutex> lock(a->mutex);
+    while (!a->stop) {
+        const std::uint64_t at = a->reader_at, release_to = a->release_to;
+        const bool release = release_to > released;
+        const bool populate = populate_works && mapped < std::min(size, at + kAhead);
+        if (!release && !populate) {
+            a->wake.wait(lock);
+            continue;
+        }
+        lock.unlock();
+        // Releasing first, in the same thread: a page entered after the reader released
+        // past it would stay resident, and this order means the next release covers it.
+        if (release) {
+            ::madvise(map + released, static_cast<std::size_t>(release_to - released), MADV_DONTNEED);
+            released = release_to;
+        }
+        if (populate) {
+            const std::uint64_t from = std::max({mapped, at / page * page, released});
+            const std::uint64_t len = std::min(kChunk, size - from);
+            // Only a hint: a kernel before 5.14 says EINVAL, and pages fault in as read.
+            if (len && ::madvise(map + from, static_cast<std::size_t>(len), MADV_POPULATE_READ) != 0 &&
+                errno == EINVAL)
+                populate_works = false;
+            mapped = from + len;
+        }
+        lock.lock();
+    }
+}
+
 void CaptureFile::read_ahead() {
     if (ahead_ || !map_) return;
     ahead_ = std::make_unique<ReadAhead>();
@@ -279,39 +316,14 @@ void CaptureFile::read_ahead() {
     ahead_->release_to = released_;
     tell_ahead_at_ = pos_;
     const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-    ahead_->thread = std::thread([a = ahead_.get(), map = const_cast<std::uint8_t*>(map_), size = size_, page,
-                                  released = released_]() mutable {
-        constexpr std::uint64_t kChunk = 1u << 20, kAhead = 4u << 20;
-        std::uint64_t mapped = 0;
-        bool populate_works = true;
-        std::unique_lock<std::mutex> lock(a->mutex);
-        while (!a->stop) {
-            const std::uint64_t at = a->reader_at, release_to = a->release_to;
-            const bool release = release_to > released;
-            const bool populate = populate_works && mapped < std::min(size, at + kAhead);
-            if (!release && !populate) {
-                a->wake.wait(lock);
-                continue;
-            }
-            lock.unlock();
-            // Releasing first, in the same thread: a page entered after the reader released
-            // past it would stay resident, and this order means the next release covers it.
-            if (release) {
-                ::madvise(map + released, static_cast<std::size_t>(release_to - released), MADV_DONTNEED);
-                released = release_to;
-            }
-            if (populate) {
-                const std::uint64_t from = std::max({mapped, at / page * page, released});
-                const std::uint64_t len = std::min(kChunk, size - from);
-                // Only a hint: a kernel before 5.14 says EINVAL, and pages fault in as read.
-                if (len && ::madvise(map + from, static_cast<std::size_t>(len), MADV_POPULATE_READ) != 0 &&
-                    errno == EINVAL)
-                    populate_works = false;
-                mapped = from + len;
-            }
-            lock.lock();
-        }
-    });
+    try {
+        ahead_->thread = std::thread(ahead_loop, ahead_.get(), const_cast<std::uint8_t*>(map_), size_, page,
+                                     released_);
+    } catch (const std::system_error&) {
+        // No thread to be had (a process limit): the reader maps and unmaps for itself.
+        ahead_.reset();
+        tell_ahead_at_ = ~std::uint64_t(0);
+    }
 }
 
 // Says where the reader is, every MiB it reads.
