@@ -105,7 +105,7 @@ void CaptureData::index_file() {
 bool save_pcapng(const CaptureData& data, const std::string& path, std::string& err) {
     const PacketIndex& index = data.index();
     std::size_t n = index.size();
-    std::uint32_t link = n ? index[0].link_type : kLinkEthernet;
+    std::uint32_t link = n ? index[0].link_type : std::uint32_t{kLinkEthernet};
     auto w = CaptureWriter::create(path, CaptureWriter::Format::pcapng, link, 262144, err, "wirelab view");
     if (!w) return false;
     Frame f;

@@ -122,19 +122,19 @@ private:
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;  // writer only
 };
 
-// Info texts of consecutive packets, '\0'-separated and deflated together: Info lines repeat a
-// lot ("[ACK] Seq=... Ack=... Win=..."), so a block of them shrinks several times.
+// Info texts of consecutive packets, '\0'-separated and packed together with zstd: Info lines
+// repeat a lot ("[ACK] Seq=... Ack=... Win=..."), so a block of them shrinks several times.
 struct InfoBlock {
     std::size_t first = 0;   // index of its first packet
     std::uint32_t count = 0;
     std::uint32_t raw_size = 0;
-    std::vector<std::uint8_t> deflated;
+    std::vector<std::uint8_t> packed;  // zstd frame
 };
 
 class PacketIndex {
 public:
     explicit PacketIndex(const Registry& reg);  // to look up the fields it reads
-    ~PacketIndex();                             // stops the thread that deflates Info texts
+    ~PacketIndex();                             // stops the thread that packs Info texts
     PacketIndex(const PacketIndex&) = delete;
     PacketIndex& operator=(const PacketIndex&) = delete;
 
@@ -166,31 +166,31 @@ public:
 
 private:
     void flush_info();
-    void deflate_loop();
+    void pack_loop();
     std::uint32_t address_id(const Address& a);
     ChunkedVector<PacketRecord> records_;
     StringTable addresses_, protocols_, paths_;
     std::atomic<std::int64_t> first_ts_{0};
-    // Info blocks: the writer fills `pending_`, publish() deflates it into a block.
+    // Info blocks: the writer fills `pending_`, publish() packs it into a block.
     std::string pending_;
     std::uint32_t pending_count_ = 0;
     std::size_t pending_first_ = 0;
     std::chrono::steady_clock::time_point last_publish_;
-    // Info texts are deflated on a thread of their own, beside the pass that decodes: on two
-    // cores zlib then costs the pass nothing. publish() waits for that thread to catch up, so
+    // Info texts are packed on a thread of their own, beside the pass that decodes: on two
+    // cores packing then costs the pass nothing. publish() waits for that thread to catch up, so
     // a published record always finds its Info text.
     struct RawBlock {
         std::size_t first = 0;
         std::uint32_t count = 0;
         std::string text;
     };
-    std::thread deflater_;
+    std::thread packer_;
     std::mutex raw_mutex_;
     std::condition_variable raw_cv_;      // a block was queued, or the thread must stop
-    std::condition_variable drained_cv_;  // the queue is empty and nothing is being deflated
+    std::condition_variable drained_cv_;  // the queue is empty and nothing is being packed
     std::deque<RawBlock> raw_;
-    bool deflating_ = false;
-    bool stop_deflater_ = false;
+    bool packing_ = false;
+    bool stop_packer_ = false;
     mutable std::mutex blocks_mutex_;
     std::vector<std::shared_ptr<const InfoBlock>> blocks_;
     std::atomic<std::size_t> info_bytes_{0};
