@@ -14,20 +14,39 @@ constexpr std::uint16_t kTooMany = 0xffff;  // id shared by everything past 6553
 }  // namespace
 
 std::uint32_t StringTable::intern(std::string_view s) {
+    // Consecutive packets mostly repeat the names of the last few: a compare of a few short
+    // strings costs less than hashing one.
+    for (const Recent& r : recent_)
+        if (r.text == s && r.text.data()) return r.id;
+    std::uint32_t id;
     auto it = ids_.find(s);
-    if (it != ids_.end()) return it->second;
-    std::uint32_t id = static_cast<std::uint32_t>(strings_.pending());
-    if (!strings_.push_back(std::string(s))) return 0;
-    ids_.emplace(std::string(s), id);
+    if (it != ids_.end()) {
+        id = it->second;
+    } else {
+        id = static_cast<std::uint32_t>(strings_.pending());
+        if (!strings_.push_back(std::string(s))) return 0;
+        ids_.emplace(std::string(s), id);
+    }
+    // The stored string does not move (ChunkedVector), so the view stays valid.
+    recent_[next_recent_] = Recent{std::string_view(strings_[id]), id};
+    next_recent_ = (next_recent_ + 1) % recent_.size();
     return id;
 }
 
 std::uint32_t PacketIndex::address_id(const Address& a) {
     if (a.kind == Address::Kind::none) return 0;
+    for (const RecentAddress& r : recent_addresses_)
+        if (r.address == a) return r.id;
+    std::uint32_t id;
     auto it = address_ids_.find(a);
-    if (it != address_ids_.end()) return it->second;
-    std::uint32_t id = addresses_.intern(a.str());
-    address_ids_.emplace(a, id);
+    if (it != address_ids_.end()) {
+        id = it->second;
+    } else {
+        id = addresses_.intern(a.str());
+        address_ids_.emplace(a, id);
+    }
+    recent_addresses_[next_recent_address_] = RecentAddress{a, id};
+    next_recent_address_ = (next_recent_address_ + 1) % recent_addresses_.size();
     return id;
 }
 

@@ -7,6 +7,7 @@
 // become visible to readers only when publish() says so, and never move afterwards.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -120,6 +121,13 @@ private:
     };
     ChunkedVector<std::string> strings_;
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;  // writer only
+    // The last few strings interned (writer only), looked at before the hash table.
+    struct Recent {
+        std::string_view text;  // a string of strings_ (null: unused)
+        std::uint32_t id = 0;
+    };
+    std::array<Recent, 4> recent_{};
+    std::size_t next_recent_ = 0;
 };
 
 // Info texts of consecutive packets, '\0'-separated and packed together with zstd: Info lines
@@ -207,6 +215,14 @@ private:
         }
     };
     std::unordered_map<Address, std::uint32_t, AddressHash> address_ids_;
+    // The last few addresses looked up, before the hash table: a packet's addresses are
+    // mostly those of the packets just before it.
+    struct RecentAddress {
+        Address address;  // Kind::none: unused
+        std::uint32_t id = 0;
+    };
+    std::array<RecentAddress, 4> recent_addresses_{};
+    std::size_t next_recent_address_ = 0;
 };
 
 // Reads Info texts back, keeping the last few inflated blocks (one cache per reading thread).
