@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../captures.hpp"
 #include "model/file_browser.hpp"
 #include "model/viewer_model.hpp"
 #include "wirelab/decoder.hpp"
@@ -74,6 +75,48 @@ TEST_CASE("the index holds every packet in 48 bytes plus compressed Info", "[vie
     CHECK(m.cell_text(0, wv::Column::number) == "1");
     CHECK(m.cell_text(0, wv::Column::time) == "0.000000");
     CHECK(index.memory() < index.size() * 48 + 64 * 1024 * 4 + 16384 * 48);
+}
+
+// The index pass leaves TCP's Info text to the thread that packs Info blocks, which writes it
+// from a copy of the header (PacketInfo::deferred): on every real capture the list's columns
+// must still be those a sequential decode writes at once.
+TEST_CASE("the index gives back each frame (comment, block type) and a fresh decode's Info and Protocol, on every real capture",
+          "[viewer][index]") {
+    ScratchConfig cfg;
+    std::size_t packets = 0, deferred = 0, comments = 0, blocks = 0;
+    for (const std::string& path : testing_support::real_captures()) {
+        INFO(path);
+        wv::ViewerModel m;
+        open_and_wait(m, path);
+        const wv::PacketIndex& index = m.capture()->index();
+        wirelab::CaptureError err;
+        auto file = wirelab::CaptureFile::open(path, err);
+        REQUIRE(file);
+        wirelab::Decoder d;
+        wirelab::Tree tree;
+        wirelab::PacketInfo pinfo;
+        wirelab::Frame f, ff;
+        for (std::size_t i = 0; i < index.size(); ++i) {
+            INFO("packet " << i + 1);
+            REQUIRE(m.capture()->frame(i, f));
+            // The frame the viewer makes from its index is the file's: bytes, comment, block type.
+            REQUIRE(file->next(ff));
+            CHECK(std::equal(f.data.begin(), f.data.end(), ff.data.begin(), ff.data.end()));
+            CHECK(f.comment == ff.comment);
+            CHECK(f.block_type == ff.block_type);
+            comments += !f.comment.empty();
+            blocks += f.block_type != 0;
+            d.decode(f, index[i].link_type, tree, pinfo, true);
+            CHECK(m.cell_text(i, wv::Column::info) == pinfo.info);
+            CHECK(m.cell_text(i, wv::Column::protocol) == pinfo.protocol);
+            if (index[i].flags & wv::kRecTcp) ++deferred;
+            ++packets;
+        }
+    }
+    CHECK(packets > 2000);  // the corpus: 2,432 when written
+    CHECK(deferred > 500);  // the corpus has TCP segments whose Info text the packer wrote
+    CHECK(comments > 0);
+    CHECK(blocks > 0);
 }
 
 TEST_CASE("selecting a packet decodes it with its layers tagged by OSI and TCP/IP layer", "[viewer][selection]") {

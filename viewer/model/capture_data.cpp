@@ -21,6 +21,14 @@ bool CaptureData::frame(std::size_t i, Frame& f) const {
     f.interface = r.interface;
     f.file_offset = r.data_offset;
     f.comment = {};
+    f.block_type = 0;
+    if (r.flags & (kRecComment | kRecBlock)) {
+        if (const PacketExtra* x = index_.extra(i)) {
+            f.block_type = x->block_type;
+            Bytes c = bytes_->at(x->comment_offset, x->comment_len);
+            if (c.size() == x->comment_len) f.comment = std::string_view(reinterpret_cast<const char*>(c.data()), c.size());
+        }
+    }
     f.data = bytes_->at(r.data_offset, r.cap_len);
     return f.data.size() == r.cap_len;
 }
@@ -66,6 +74,7 @@ void CaptureData::index_file() {
     set_progress(0, file->size());
     file->read_ahead();
     Decoder decoder;
+    decoder.set_info_on_demand(true);  // the index's packer thread writes TCP's Info texts
     Tree tree;
     tree.keep_only(index_.fields_read());  // the list needs a few fields, not the whole tree
     PacketInfo pinfo;

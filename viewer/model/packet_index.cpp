@@ -88,7 +88,21 @@ void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t
     r.path = path > kTooMany ? kTooMany : static_cast<std::uint16_t>(path);
     r.link_type = static_cast<std::uint16_t>(link_type > 0xffff ? 0xffff : link_type);
     r.interface = static_cast<std::uint8_t>(frame.interface > 255 ? 255 : frame.interface);
-    if (!frame.comment.empty()) r.flags |= kRecComment;
+    if (!frame.comment.empty() || frame.block_type != 0) {
+        PacketExtra x;
+        x.packet = records_.pending();
+        if (!frame.comment.empty()) {
+            // The comment lies in the same file as the bytes, after them (a pcapng option).
+            r.flags |= kRecComment;
+            x.comment_offset = data_offset + static_cast<std::uint64_t>(
+                                                 reinterpret_cast<const std::uint8_t*>(frame.comment.data()) -
+                                                 frame.data.data());
+            x.comment_len = static_cast<std::uint32_t>(frame.comment.size());
+        }
+        if (frame.block_type != 0) r.flags |= kRecBlock;
+        x.block_type = frame.block_type;
+        extras_.push_back(x);
+    }
     for (const Node& n : tree.nodes()) {
         if (n.flags & kMalformed) r.flags |= kRecMalformed;
         if (n.field == f_truncated_) r.flags |= kRecTruncated;
@@ -108,6 +122,16 @@ void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t
     if (pending_count_ == 0) pending_first_ = records_.pending() - 1;
     pending_.append(pinfo.info);
     pending_.push_back('\0');
+    if (pinfo.deferred.write) {
+        DeferredText d;
+        d.packet = pending_count_;
+        d.info = pinfo.deferred;
+        d.bytes_at = static_cast<std::uint32_t>(pending_bytes_.size());
+        d.bytes_len = static_cast<std::uint32_t>(pinfo.deferred.tvb.size());
+        pending_bytes_.insert(pending_bytes_.end(), pinfo.deferred.tvb.bytes().begin(), pinfo.deferred.tvb.bytes().end());
+        d.info.tvb = Tvb();
+        pending_deferred_.push_back(d);
+    }
     if (++pending_count_ == kBlockPackets) flush_info();
 }
 
@@ -128,6 +152,12 @@ void PacketIndex::flush_info() {
     raw.text = std::move(pending_);
     pending_ = std::string();
     pending_.reserve(raw.text.size() + raw.text.size() / 4);
+    raw.deferred = std::move(pending_deferred_);
+    pending_deferred_ = {};
+    pending_deferred_.reserve(raw.deferred.size());
+    raw.bytes = std::move(pending_bytes_);
+    pending_bytes_ = {};
+    pending_bytes_.reserve(raw.bytes.size());
     pending_count_ = 0;
     {
         std::unique_lock<std::mutex> lock(raw_mutex_);
@@ -138,6 +168,31 @@ void PacketIndex::flush_info() {
         raw_.push_back(std::move(raw));
     }
     raw_cv_.notify_one();
+}
+
+std::string PacketIndex::settle(const RawBlock& raw) {
+    if (raw.deferred.empty()) return raw.text;
+    std::string out;
+    out.reserve(raw.text.size() * 2);
+    std::size_t at = 0;
+    auto d = raw.deferred.begin();
+    for (std::uint32_t k = 0; k < raw.count && at <= raw.text.size(); ++k) {
+        std::size_t end = raw.text.find('\0', at);
+        if (end == std::string::npos) end = raw.text.size();
+        if (d != raw.deferred.end() && d->packet == k) {
+            std::string text = raw.text.substr(at, end - at);
+            PacketInfo::DeferredInfo info = d->info;
+            info.tvb = Tvb(Bytes(raw.bytes.data() + d->bytes_at, d->bytes_len));
+            info.write(text, info);
+            out += text;
+            ++d;
+        } else {
+            out.append(raw.text, at, end - at);
+        }
+        out.push_back('\0');
+        at = end + 1;
+    }
+    return out;
 }
 
 void PacketIndex::pack_loop() {
@@ -154,6 +209,7 @@ void PacketIndex::pack_loop() {
         auto b = std::make_shared<InfoBlock>();
         b->first = raw.first;
         b->count = raw.count;
+        raw.text = settle(raw);
         b->raw_size = static_cast<std::uint32_t>(raw.text.size());
         std::size_t n = ZSTD_compressBound(raw.text.size());
         b->packed.resize(n);
@@ -189,6 +245,7 @@ void PacketIndex::publish() {
     // Strings first: a reader that sees a record must find the names it refers to.
     addresses_.publish();
     protocols_.publish();
+    extras_.publish();
     paths_.publish();
     records_.publish();
     last_publish_ = std::chrono::steady_clock::now();
@@ -208,6 +265,18 @@ std::shared_ptr<const InfoBlock> PacketIndex::info_block(std::size_t i) const {
     --it;
     if (i >= (*it)->first + (*it)->count) return nullptr;
     return *it;
+}
+
+const PacketExtra* PacketIndex::extra(std::size_t i) const {
+    std::size_t lo = 0, hi = extras_.size();
+    while (lo < hi) {
+        std::size_t mid = lo + (hi - lo) / 2;
+        if (extras_[mid].packet < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < extras_.size() && extras_[lo].packet == i ? &extras_[lo] : nullptr;
 }
 
 std::size_t PacketIndex::memory() const {

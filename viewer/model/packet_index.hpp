@@ -81,7 +81,8 @@ enum RecordFlag : std::uint8_t {
     kRecSyn = 8,
     kRecFin = 16,
     kRecRst = 32,
-    kRecComment = 64,
+    kRecComment = 64,    // the packet has a comment (PacketIndex::extra)
+    kRecBlock = 128,     // a pcapng block that is not a packet (PacketIndex::extra)
 };
 
 inline constexpr std::uint32_t kNoStream = 0xffffffffu;
@@ -102,6 +103,15 @@ struct PacketRecord {
     std::uint8_t flags = 0;          // RecordFlag
 };
 static_assert(sizeof(PacketRecord) == 48, "the index is meant to stay small");
+
+// What a few rows have besides their record: a packet's comment (where it lies in the file)
+// or the type of a pcapng block that is not a packet. Read back by Frame-making readers.
+struct PacketExtra {
+    std::uint64_t packet = 0;          // index of the row
+    std::uint64_t comment_offset = 0;  // in the PacketBytes, like data_offset
+    std::uint32_t comment_len = 0;
+    std::uint32_t block_type = 0;      // Frame::block_type
+};
 
 // Strings seen many times (addresses, protocol names), stored once and named by an id.
 class StringTable {
@@ -169,6 +179,8 @@ public:
     std::int64_t first_ts() const { return first_ts_.load(std::memory_order_acquire); }
     // The block holding packet i (nullptr if not published yet).
     std::shared_ptr<const InfoBlock> info_block(std::size_t i) const;
+    // The comment and block type of row i (nullptr if it has neither: no kRecComment, kRecBlock).
+    const PacketExtra* extra(std::size_t i) const;
     // Bytes the index takes (records, Info blocks), for the status bar and the tests.
     std::size_t memory() const;
 
@@ -177,21 +189,35 @@ private:
     void pack_loop();
     std::uint32_t address_id(const Address& a);
     ChunkedVector<PacketRecord> records_;
+    ChunkedVector<PacketExtra> extras_;  // in row order
     StringTable addresses_, protocols_, paths_;
     std::atomic<std::int64_t> first_ts_{0};
-    // Info blocks: the writer fills `pending_`, publish() packs it into a block.
-    std::string pending_;
-    std::uint32_t pending_count_ = 0;
-    std::size_t pending_first_ = 0;
-    std::chrono::steady_clock::time_point last_publish_;
-    // Info texts are packed on a thread of their own, beside the pass that decodes: on two
-    // cores packing then costs the pass nothing. publish() waits for that thread to catch up, so
-    // a published record always finds its Info text.
+    // A packet's Info text its decoder left unwritten (PacketInfo::deferred, TCP's numbers):
+    // the packer writes it after the text so far, from a copy of the bytes it reads. This
+    // takes the formatting of most Info texts off the pass.
+    struct DeferredText {
+        std::uint32_t packet = 0;  // in its block
+        PacketInfo::DeferredInfo info;
+        std::uint32_t bytes_at = 0, bytes_len = 0;  // its Tvb's bytes in RawBlock::bytes
+    };
     struct RawBlock {
         std::size_t first = 0;
         std::uint32_t count = 0;
-        std::string text;
+        std::string text;  // '\0'-separated, each text up to where a DeferredText continues it
+        std::vector<DeferredText> deferred;
+        std::vector<std::uint8_t> bytes;
     };
+    static std::string settle(const RawBlock& raw);
+    // Info blocks: the writer fills `pending_`, publish() packs it into a block.
+    std::string pending_;
+    std::vector<DeferredText> pending_deferred_;
+    std::vector<std::uint8_t> pending_bytes_;
+    std::uint32_t pending_count_ = 0;
+    std::size_t pending_first_ = 0;
+    std::chrono::steady_clock::time_point last_publish_;
+    // Info texts are finished and packed on a thread of their own, beside the pass that
+    // decodes: on two cores that costs the pass nothing. publish() waits for that thread to
+    // catch up, so a published record always finds its Info text.
     std::thread packer_;
     std::mutex raw_mutex_;
     std::condition_variable raw_cv_;      // a block was queued, or the thread must stop

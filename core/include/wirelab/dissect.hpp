@@ -167,11 +167,13 @@ struct PacketInfo {
     // when a display filter shows one packet in thirty (Decoder::set_info_on_demand). Until
     // it is written, nothing else has touched `info`: Ctx::info, truncated and malformed
     // write it first, and a protocol that replaces the Info column drops it.
+    // `write` is a plain function of its arguments, so the text may also be written later on
+    // another thread, from a copy of `tvb`'s bytes (the viewer's index does).
     struct DeferredInfo {
         void (*write)(std::string& info, const DeferredInfo& d) = nullptr;  // null: none
         std::uint64_t v[8]{};
-        Tvb tvb;
-        std::string_view suffix;  // a constant text written after it
+        Tvb tvb;                  // only the bytes `write` reads
+        std::string_view suffix;  // a constant text (static storage) written after it
     };
     DeferredInfo deferred;
     void settle_info() {

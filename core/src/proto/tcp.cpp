@@ -341,7 +341,9 @@ public:
             d.v[5] = ack;
             d.v[6] = calc;
             d.v[7] = std::uint64_t(seg_len) << 32 | hdr_len;
-            d.tvb = tvb;
+            // The options the text names start inside the header; a timestamp may run 8 bytes
+            // past it (see info()).
+            d.tvb = tvb.sub(0, std::min<std::size_t>(tvb.size(), hdr_len + 10));
             d.suffix = {};
             d.write = &write_info;
             if (!ctx.defer_info || ctx.pinfo.in_error_packet) ctx.pinfo.settle_info();
