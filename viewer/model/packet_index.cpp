@@ -2,6 +2,7 @@
 #include "model/packet_index.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <zstd.h>
 
 namespace wirelab::viewer {
@@ -14,10 +15,11 @@ constexpr std::uint16_t kTooMany = 0xffff;  // id shared by everything past 6553
 }  // namespace
 
 std::uint32_t StringTable::intern(std::string_view s) {
-    // Consecutive packets mostly repeat the names of the last few: a compare of a few short
-    // strings costs less than hashing one.
-    for (const Recent& r : recent_)
-        if (r.text == s && r.text.data()) return r.id;
+    // Consecutive packets mostly repeat a few names: one compare with the name last seen in
+    // the same slot (picked by the length and three bytes) costs less than hashing.
+    Recent& slot = recent_[recent_slot(s)];
+    if (slot.text.data() && slot.text.size() == s.size() && std::memcmp(slot.text.data(), s.data(), s.size()) == 0)
+        return slot.id;
     std::uint32_t id;
     auto it = ids_.find(s);
     if (it != ids_.end()) {
@@ -28,15 +30,21 @@ std::uint32_t StringTable::intern(std::string_view s) {
         ids_.emplace(std::string(s), id);
     }
     // The stored string does not move (ChunkedVector), so the view stays valid.
-    recent_[next_recent_] = Recent{std::string_view(strings_[id]), id};
-    next_recent_ = (next_recent_ + 1) % recent_.size();
+    slot = Recent{std::string_view(strings_[id]), id};
     return id;
 }
 
 std::uint32_t PacketIndex::address_id(const Address& a) {
     if (a.kind == Address::Kind::none) return 0;
+    // The bytes compared as two words: std::array's == calls memcmp.
+    auto same = [](const Address& x, const Address& y) {
+        std::uint64_t xa[2], ya[2];
+        std::memcpy(xa, x.bytes.data(), 16);
+        std::memcpy(ya, y.bytes.data(), 16);
+        return x.kind == y.kind && ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1])) == 0;
+    };
     for (const RecentAddress& r : recent_addresses_)
-        if (r.address == a) return r.id;
+        if (same(r.address, a)) return r.id;
     std::uint32_t id;
     auto it = address_ids_.find(a);
     if (it != address_ids_.end()) {

@@ -131,13 +131,18 @@ private:
     };
     ChunkedVector<std::string> strings_;
     std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;  // writer only
-    // The last few strings interned (writer only), looked at before the hash table.
+    // Strings interned lately (writer only), looked at before the hash table: the last one of
+    // each slot.
     struct Recent {
         std::string_view text;  // a string of strings_ (null: unused)
         std::uint32_t id = 0;
     };
-    std::array<Recent, 4> recent_{};
-    std::size_t next_recent_ = 0;
+    std::array<Recent, 16> recent_{};
+    static std::size_t recent_slot(std::string_view s) {
+        if (s.empty()) return 0;
+        auto b = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(s[i])); };
+        return (s.size() * 7 + b(0) + b(s.size() - 1) * 3 + b(s.size() / 2) * 5) & 15;
+    }
 };
 
 // Info texts of consecutive packets, '\0'-separated and packed together with zstd: Info lines
