@@ -60,6 +60,7 @@ void CaptureData::finish(std::string error) {
         error_ = std::move(error);
     }
     done_.store(true, std::memory_order_release);
+    if (auto wake = wake_.load(std::memory_order_acquire)) wake();
 }
 
 void CaptureData::index_file() {

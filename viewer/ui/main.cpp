@@ -350,6 +350,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     glfwMakeContextCurrent(window);
+    wv::CaptureData::set_wake(glfwPostEmptyEvent);  // an index pass that ends wakes the loop
     // The benchmark measures the work of a frame, not the wait for the display's refresh.
     glfwSwapInterval(opt.bench_report.empty() ? 1 : 0);
 
@@ -486,6 +487,8 @@ int main(int argc, char** argv) {
         }
     }
 
+    wv::CaptureData::set_wake(nullptr);
+    model.close();  // no pass may wake a loop that is gone
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
