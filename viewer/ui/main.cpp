@@ -340,6 +340,10 @@ int main(int argc, char** argv) {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GL_TRUE);
     glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+    // Dear ImGui draws with blending and scissors only: no depth or stencil buffer to keep
+    // (with a software renderer, a window-sized buffer of memory each).
+    glfwWindowHint(GLFW_DEPTH_BITS, 0);
+    glfwWindowHint(GLFW_STENCIL_BITS, 0);
     std::string title = !opt.file.empty() ? "wirelab \xe2\x80\x94 " + opt.file
                         : !opt.live.empty() ? "wirelab \xe2\x80\x94 live on " + opt.live
                                             : std::string("wirelab");
