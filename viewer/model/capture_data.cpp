@@ -1,5 +1,6 @@
 // The capture the viewer holds and the background pass that indexes a file.
 #include "model/capture_data.hpp"
+#include "model/wake.hpp"
 
 #include <chrono>
 
@@ -60,7 +61,7 @@ void CaptureData::finish(std::string error) {
         error_ = std::move(error);
     }
     done_.store(true, std::memory_order_release);
-    if (auto wake = wake_.load(std::memory_order_acquire)) wake();
+    wake_frame_loop();  // the end shows at once
 }
 
 void CaptureData::index_file() {

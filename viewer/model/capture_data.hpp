@@ -51,13 +51,7 @@ public:
     void finish(std::string error);
     const std::atomic<bool>& stopping() const { return stop_; }
 
-    // Called, on the pass's thread, when any pass finishes: the window sets it to wake its
-    // frame loop (glfwPostEmptyEvent), so that the end shows at once, not at the next tick of
-    // the progress bar. Null: nothing is called.
-    static void set_wake(void (*wake)()) { wake_.store(wake, std::memory_order_release); }
-
 private:
-    static inline std::atomic<void (*)()> wake_{nullptr};
     void index_file();
     std::string name_;
     std::unique_ptr<PacketBytes> bytes_;

@@ -1,5 +1,6 @@
 // Background display-filter pass (see filter_pass.hpp).
 #include "model/filter_pass.hpp"
+#include "model/wake.hpp"
 
 #include <chrono>
 
@@ -61,6 +62,7 @@ void FilterPass::run() {
     matches_.publish();
     scanned_.store(i, std::memory_order_release);
     done_.store(!stop_.load(), std::memory_order_release);
+    wake_frame_loop();  // the end shows at once
 }
 
 }  // namespace wirelab::viewer

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "model/wake.hpp"
 #include "ui/app.hpp"
 
 namespace wv = wirelab::viewer;
@@ -354,7 +355,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     glfwMakeContextCurrent(window);
-    wv::CaptureData::set_wake(glfwPostEmptyEvent);  // an index pass that ends wakes the loop
+    wv::set_frame_loop_wake(glfwPostEmptyEvent);  // a background pass that ends wakes the loop
     // The benchmark measures the work of a frame, not the wait for the display's refresh.
     glfwSwapInterval(opt.bench_report.empty() ? 1 : 0);
 
@@ -405,7 +406,7 @@ int main(int argc, char** argv) {
         // second are enough for a progress bar and new rows (input still draws at once), and
         // leave the CPU to the work. A software renderer spends as much on a frame, on both
         // cores, as the index pass on 5,000 packets: at 20 frames a second the 1M-packet index
-        // took 7% longer. The end of a pass wakes the loop (CaptureData::set_wake).
+        // took 7% longer. The end of a pass wakes the loop (wake_frame_loop).
         if (headless || bench.scrolling() || !glue.held.empty() || glue.busy_frames > 0) {
             glfwPollEvents();
             if (glue.busy_frames > 0) --glue.busy_frames;
@@ -493,7 +494,7 @@ int main(int argc, char** argv) {
         }
     }
 
-    wv::CaptureData::set_wake(nullptr);
+    wv::set_frame_loop_wake(nullptr);
     model.close();  // no pass may wake a loop that is gone
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
