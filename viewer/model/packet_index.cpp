@@ -184,11 +184,12 @@ std::string PacketIndex::settle(const RawBlock& raw) {
     out.reserve(raw.text.size() * 2);
     std::size_t at = 0;
     auto d = raw.deferred.begin();
+    std::string text;  // one packet's (the writer looks at what its text holds so far)
     for (std::uint32_t k = 0; k < raw.count && at <= raw.text.size(); ++k) {
         std::size_t end = raw.text.find('\0', at);
         if (end == std::string::npos) end = raw.text.size();
         if (d != raw.deferred.end() && d->packet == k) {
-            std::string text = raw.text.substr(at, end - at);
+            text.assign(raw.text, at, end - at);
             PacketInfo::DeferredInfo info = d->info;
             info.tvb = Tvb(Bytes(raw.bytes.data() + d->bytes_at, d->bytes_len));
             info.write(text, info);
