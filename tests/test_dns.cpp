@@ -283,6 +283,42 @@ TEST_CASE("a DNS query and its response are matched", "[core][dns]") {
     CHECK(r.field(d, "dns.unsolicited").empty());
 }
 
+// The table of open queries grows from 1,024 slots and moves every entry each time: 5,000
+// queries open at once (distinct IDs and ports), then their responses in the other order, must
+// each find their own query, and a response to nothing stays unsolicited.
+TEST_CASE("thousands of open DNS queries are each matched to their response", "[core][dns]") {
+    wirelab::Decoder d;
+    constexpr unsigned kOpen = 5000;
+    auto message = [](unsigned i, bool response) {
+        Bytes m = response ? response_to(1) + kA
+                           : Bytes{0, 0, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                   7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0x00, 0x01, 0x00, 0x01};
+        m[0] = std::uint8_t(i * 7919 >> 8);  // IDs spread over the 16 bits
+        m[1] = std::uint8_t(i * 7919);
+        return m;
+    };
+    auto port = [](unsigned i) { return std::uint16_t(20000 + i % 3000); };  // ports repeat: IDs tell them apart
+    Decoded p;
+    std::uint64_t number = 0;
+    for (unsigned i = 0; i < kOpen; ++i)
+        decode_dns(d, p, udp_frame(message(i, false), port(i), 53), ++number, 0, 1'000'000'000 + i);
+    std::size_t matched = 0;
+    for (unsigned k = kOpen; k-- > 0;) {
+        decode_dns(d, p, udp_frame(message(k, true), 53, port(k), true), ++number, 0, 2'000'000'000);
+        INFO("response to query " << k + 1);
+        CHECK(p.field(d, "dns.response_to") == std::to_string(k + 1));
+        matched += p.field(d, "dns.response_to") == std::to_string(k + 1);
+    }
+    CHECK(matched == kOpen);
+    // An ID no query used, from a port that did: no partner.
+    Bytes stray = message(kOpen + 1, true);
+    stray[0] = 0xff;
+    stray[1] = 0xfe;
+    decode_dns(d, p, udp_frame(stray, 53, port(0), true), ++number, 0, 2'000'000'000);
+    CHECK(p.field(d, "dns.response_to").empty());
+    CHECK(p.field(d, "dns.unsolicited") == "1");
+}
+
 TEST_CASE("a DNS compression loop is named malformed and decoding goes on like tshark", "[core][dns][malformed]") {
     wirelab::Decoder d;
     Decoded p;

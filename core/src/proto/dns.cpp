@@ -799,7 +799,11 @@ struct TxKey {
 };
 struct TxKeyHash {
     std::size_t operator()(const TxKey& k) const {
-        return ConversationKeyHash{}(k.conv) ^ (std::size_t(k.id) << 1 | k.tcp) * 0x9e3779b97f4a7c15ull;
+        // Mixed after the ID goes in, so that the low bits (the table's slot) depend on every
+        // bit: the ID times an odd number alone leaves the lowest bit to `tcp`, which would
+        // leave half the slots unused.
+        std::uint64_t h = (ConversationKeyHash{}(k.conv) ^ (std::uint64_t(k.id) << 1 | k.tcp)) * 0x9e3779b97f4a7c15ull;
+        return static_cast<std::size_t>(h ^ h >> 32);
     }
 };
 struct Transaction {
@@ -810,54 +814,68 @@ struct Transaction {
 
 // The open transactions, in an open-addressed table: every DNS message looks one up, and a
 // table of nodes (std::unordered_map) cost a cache miss for the bucket and another for the
-// node. The table starts small and doubles up to kSlots.
+// node. The table starts small and doubles up to kSlots. Its slots (80 bytes) outgrow the
+// caches and are visited at random, so a probe walks a parallel array of 16-bit tags (the
+// hash's top bits; 0: empty), which stays in cache, and reads a slot only when its tag matches:
+// a new query, the common case, then touches no slot until it is stored.
 class Transactions {
 public:
     void clear() {
         slots_.clear();
+        tags_.clear();
         used_ = 0;
     }
     Transaction* find(const TxKey& k) {
         if (slots_.empty()) return nullptr;
-        Slot& s = probe(k);
-        return s.used ? &s.t : nullptr;
+        std::size_t i = probe(k);
+        return tags_[i] ? &slots_[i].t : nullptr;
     }
     Transaction& start(const TxKey& k, const Transaction& t) {
         if (used_ >= kMaxTransactions) clear();  // bounded memory on endless captures
         if (2 * (used_ + 1) > slots_.size()) grow();
-        Slot& s = probe(k);
-        if (!s.used) {
-            s.used = true;
-            s.key = k;
+        std::size_t i = probe(k);
+        if (!tags_[i]) {
+            tags_[i] = tag_of(TxKeyHash{}(k));
+            slots_[i].key = k;
             ++used_;
         }
-        s.t = t;
-        return s.t;
+        slots_[i].t = t;
+        return slots_[i].t;
     }
 
 private:
     struct Slot {
         TxKey key;
         Transaction t;
-        bool used = false;
     };
     static constexpr std::size_t kMaxTransactions = 1 << 16;
     static constexpr std::size_t kSlots = 2 * kMaxTransactions;  // ~10 MiB at most
 
-    // The slot holding `k`, or the free slot where it would go (the table is never full).
-    Slot& probe(const TxKey& k) {
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = TxKeyHash{}(k) & mask;; i = (i + 1) & mask)
-            if (!slots_[i].used || slots_[i].key == k) return slots_[i];
+    static std::uint16_t tag_of(std::size_t h) { return static_cast<std::uint16_t>(h >> 48 | 1); }
+    // The index of the slot holding `k`, or of the free slot where it would go (the table is
+    // never full).
+    std::size_t probe(const TxKey& k) const {
+        const std::size_t h = TxKeyHash{}(k), mask = slots_.size() - 1;
+        const std::uint16_t tag = tag_of(h);
+        for (std::size_t i = h & mask;; i = (i + 1) & mask)
+            if (!tags_[i] || (tags_[i] == tag && slots_[i].key == k)) return i;
     }
     void grow() {
         std::vector<Slot> old = std::move(slots_);
-        slots_.assign(std::clamp<std::size_t>(old.size() * 2, 1024, kSlots), Slot{});
-        for (const Slot& s : old)
-            if (s.used) probe(s.key) = s;
+        std::vector<std::uint16_t> old_tags = std::move(tags_);
+        std::size_t n = std::clamp<std::size_t>(old.size() * 2, 1024, kSlots);
+        slots_.assign(n, Slot{});
+        tags_.assign(n, 0);
+        for (std::size_t j = 0; j < old.size(); ++j) {
+            if (!old_tags[j]) continue;
+            std::size_t i = probe(old[j].key);
+            tags_[i] = old_tags[j];
+            slots_[i] = old[j];
+        }
     }
 
     std::vector<Slot> slots_;
+    std::vector<std::uint16_t> tags_;
     std::size_t used_ = 0;
 };
 
