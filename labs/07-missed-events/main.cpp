@@ -59,7 +59,7 @@ public:
         sioserver::NamespaceHandlers h;
         h.on_connection = [this](const SocketPtr& s) { on_connection(s); };
         h.on_disconnect = [this](const SocketPtr& s, const std::string& reason) { on_disconnect(s, reason); };
-        h.on_event = [this](const SocketPtr& s, const std::string& event, Args& args, const sioserver::AckFn& ack) {
+        h.on_event = [this](const SocketPtr& s, const std::string& event, Args&, const sioserver::AckFn& ack) {
             if (event == "cut-me") {  // the demo's "cut on command"
                 if (ack) ack({});
                 cut(s);

@@ -108,6 +108,7 @@ private:
     CaptureFile() = default;
     bool next_pcap(Frame& frame);
     bool next_pcapng(Frame& frame);
+    void prefetch_next() const;
     bool fail(std::uint64_t offset, std::string what);
     bool read_file_header();
     bool read_pcap_header(bool big_endian, bool nanosecond);

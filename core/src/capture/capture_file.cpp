@@ -408,6 +408,18 @@ bool CaptureFile::read_pcap_header(bool big_endian, bool nanosecond) {
 
 // ---- reading -------------------------------------------------------------------------------
 
+// The next record's header and the packet headers after it (three cache lines: a pcapng
+// block header, Ethernet, IPv6 and TCP with options), asked for while this packet is decoded.
+// A reader steps from header to header over the payloads, so the CPU's own prefetcher, which
+// follows strides within a page, cannot see them coming; without this each packet begins with
+// a wait for memory. A prefetch never faults, past the end or on a page not mapped yet.
+void CaptureFile::prefetch_next() const {
+    const std::uint8_t* p = map_ + pos_;
+    __builtin_prefetch(p);
+    __builtin_prefetch(p + 64);
+    __builtin_prefetch(p + 128);
+}
+
 bool CaptureFile::next(Frame& frame) {
     if (error_ || !map_) return false;
     if (pos_ >= tell_ahead_at_) [[unlikely]] tell_ahead();
@@ -451,6 +463,7 @@ bool CaptureFile::next_pcap(Frame& frame) {
     frame.comment = {};
     frame.block_type = 0;
     pos_ = at + kPcapRecordHeaderLen + caplen;
+    prefetch_next();
     return true;
 }
 
@@ -471,6 +484,7 @@ bool CaptureFile::next_pcapng(Frame& frame) {
         std::uint64_t length = 0;
         if (!check_block(at, type, length)) return false;
         pos_ = at + length;
+        prefetch_next();
         switch (type) {
         case kBlockInterface:
             if (!read_interface_block(at, length)) return false;
