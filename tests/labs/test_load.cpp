@@ -381,13 +381,18 @@ TEST_CASE("load: 1,000 chat clients on two lab-08 nodes, cuts, moves and a Redis
     // when its first attempt got no ack in time, or was answered "not sent" although Redis
     // had appended it (SIGTERM can stop Redis after it applied an XADD and before its reply
     // went out). At most one copy per client for each such attempt.
+    // One duplicate is Socket.IO's own: a message in the last read of a cut transport, which
+    // socket.io-client hands on only at the next 'connect', after it sent the offset before it
+    // in its CONNECT packet, so the recovery replays it (a "buffered replay"; the client saw it
+    // before 'connect' and again after a recovered one). At most one such window per recovery.
     CHECK(r["unique"] == r["clients"] * messages);
     CHECK(r["missing"] == 0);
     CHECK(r["duplicates"] == 0);
+    CHECK(r["buffered_replays"] <= r["recovered"]);
     CHECK(r["reorders"] == 0);
     CHECK(r["complete"] == 1);
     CHECK(r["copies"] <= r["clients"] * (r["refused"] + r["uncertain"]));
-    CHECK(r["deliveries"] == r["unique"] + r["copies"] + r["duplicates"]);
+    CHECK(r["deliveries"] == r["unique"] + r["copies"] + r["duplicates"] + r["buffered_replays"]);
     check_nodes_gave_back(run);
 }
 
