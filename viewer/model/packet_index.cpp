@@ -36,15 +36,8 @@ std::uint32_t StringTable::intern(std::string_view s) {
 
 std::uint32_t PacketIndex::address_id(const Address& a) {
     if (a.kind == Address::Kind::none) return 0;
-    // The bytes compared as two words: std::array's == calls memcmp.
-    auto same = [](const Address& x, const Address& y) {
-        std::uint64_t xa[2], ya[2];
-        std::memcpy(xa, x.bytes.data(), 16);
-        std::memcpy(ya, y.bytes.data(), 16);
-        return x.kind == y.kind && ((xa[0] ^ ya[0]) | (xa[1] ^ ya[1])) == 0;
-    };
     for (const RecentAddress& r : recent_addresses_)
-        if (same(r.address, a)) return r.id;
+        if (r.address == a) return r.id;
     std::uint32_t id;
     auto it = address_ids_.find(a);
     if (it != address_ids_.end()) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,7 +32,14 @@ struct Address {
     enum class Kind : std::uint8_t { none, ether, ipv4, ipv6 } kind = Kind::none;
     std::array<std::uint8_t, 16> bytes{};
     static Address from(Kind k, const std::uint8_t* p);
-    bool operator==(const Address& o) const = default;
+    // The bytes compared as two words (the array's == calls memcmp): conversation tables
+    // compare addresses for every packet.
+    bool operator==(const Address& o) const {
+        std::uint64_t x[2], y[2];
+        std::memcpy(x, bytes.data(), 16);
+        std::memcpy(y, o.bytes.data(), 16);
+        return kind == o.kind && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+    }
     std::string str() const;
 };
 

@@ -216,6 +216,7 @@ class Tcp final : public Dissector {
 public:
     void reset() override {
         streams_.clear();
+        recent_ = {};
         next_index_ = 0;
     }
 
@@ -241,10 +242,8 @@ public:
 
         // A SYN that starts a new connection on a 4-tuple that was used before begins a new
         // stream, as Wireshark does: same ports, different initial sequence number.
-        Stream* s = nullptr;
-        auto it = streams_.find(key);
-        if (it != streams_.end()) {
-            s = &it->second;
+        Stream* s = find_stream(key);
+        if (s) {
             Direction& d = s->dir[src_is_a ? 0 : 1];
             if (syn && !ack && seq_raw && d.base_set && d.syn_seen && *seq_raw != d.base_seq) {
                 *s = Stream{};
@@ -253,6 +252,7 @@ public:
         } else {
             s = &streams_.try_emplace(key).first->second;
             s->index = next_index_++;
+            remember_stream(key, s);
         }
         Direction& fwd = s->dir[src_is_a ? 0 : 1];
         Direction& rev = s->dir[src_is_a ? 1 : 0];
@@ -864,6 +864,29 @@ private:
     }
 
     std::unordered_map<ConversationKey, Stream, ConversationKeyHash> streams_;
+    // The streams of the last few packets, looked at before the table: a segment mostly
+    // belongs to one of the connections just seen, and the table's lookup costs a hash and a
+    // wait for memory. Values of an unordered_map never move; streams are only dropped all at
+    // once (reset), which empties this too.
+    struct RecentStream {
+        ConversationKey key;
+        Stream* stream = nullptr;
+    };
+    std::array<RecentStream, 4> recent_{};
+    std::size_t next_recent_ = 0;
+
+    Stream* find_stream(const ConversationKey& key) {
+        for (const RecentStream& r : recent_)
+            if (r.stream && r.key == key) return r.stream;
+        auto it = streams_.find(key);
+        if (it == streams_.end()) return nullptr;
+        remember_stream(key, &it->second);
+        return &it->second;
+    }
+    void remember_stream(const ConversationKey& key, Stream* s) {
+        recent_[next_recent_] = RecentStream{key, s};
+        next_recent_ = (next_recent_ + 1) % recent_.size();
+    }
     std::uint32_t next_index_ = 0;
 };
 }  // namespace
