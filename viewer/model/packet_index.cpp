@@ -171,8 +171,8 @@ void PacketIndex::flush_info() {
     raw_cv_.notify_one();
 }
 
-std::string PacketIndex::settle(const RawBlock& raw) {
-    if (raw.deferred.empty()) return raw.text;
+void PacketIndex::settle(RawBlock& raw) {
+    if (raw.deferred.empty()) return;
     std::string out;
     out.reserve(raw.text.size() * 2);
     std::size_t at = 0;
@@ -194,7 +194,7 @@ std::string PacketIndex::settle(const RawBlock& raw) {
         out.push_back('\0');
         at = end + 1;
     }
-    return out;
+    raw.text = std::move(out);
 }
 
 void PacketIndex::pack_loop() {
@@ -211,7 +211,7 @@ void PacketIndex::pack_loop() {
         auto b = std::make_shared<InfoBlock>();
         b->first = raw.first;
         b->count = raw.count;
-        raw.text = settle(raw);
+        settle(raw);
         b->raw_size = static_cast<std::uint32_t>(raw.text.size());
         std::size_t n = ZSTD_compressBound(raw.text.size());
         b->packed.resize(n);

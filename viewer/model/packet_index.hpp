@@ -212,7 +212,8 @@ private:
         std::vector<DeferredText> deferred;
         std::vector<std::uint8_t> bytes;
     };
-    static std::string settle(const RawBlock& raw);
+    // Writes the block's deferred texts into its text (on the packing thread).
+    static void settle(RawBlock& raw);
     // Info blocks: the writer fills `pending_`, publish() packs it into a block.
     std::string pending_;
     std::vector<DeferredText> pending_deferred_;
