@@ -827,15 +827,16 @@ public:
     }
     Transaction* find(const TxKey& k) {
         if (slots_.empty()) return nullptr;
-        std::size_t i = probe(k);
+        std::size_t i = probe(k, TxKeyHash{}(k));
         return tags_[i] ? &slots_[i].t : nullptr;
     }
     Transaction& start(const TxKey& k, const Transaction& t) {
         if (used_ >= kMaxTransactions) clear();  // bounded memory on endless captures
         if (2 * (used_ + 1) > slots_.size()) grow();
-        std::size_t i = probe(k);
+        const std::size_t h = TxKeyHash{}(k);
+        std::size_t i = probe(k, h);
         if (!tags_[i]) {
-            tags_[i] = tag_of(TxKeyHash{}(k));
+            tags_[i] = tag_of(h);
             slots_[i].key = k;
             ++used_;
         }
@@ -852,10 +853,10 @@ private:
     static constexpr std::size_t kSlots = 2 * kMaxTransactions;  // ~10 MiB at most
 
     static std::uint16_t tag_of(std::size_t h) { return static_cast<std::uint16_t>(h >> 48 | 1); }
-    // The index of the slot holding `k`, or of the free slot where it would go (the table is
-    // never full).
-    std::size_t probe(const TxKey& k) const {
-        const std::size_t h = TxKeyHash{}(k), mask = slots_.size() - 1;
+    // The index of the slot holding `k` (whose hash is `h`), or of the free slot where it
+    // would go (the table is never full).
+    std::size_t probe(const TxKey& k, std::size_t h) const {
+        const std::size_t mask = slots_.size() - 1;
         const std::uint16_t tag = tag_of(h);
         for (std::size_t i = h & mask;; i = (i + 1) & mask)
             if (!tags_[i] || (tags_[i] == tag && slots_[i].key == k)) return i;
@@ -868,7 +869,7 @@ private:
         tags_.assign(n, 0);
         for (std::size_t j = 0; j < old.size(); ++j) {
             if (!old_tags[j]) continue;
-            std::size_t i = probe(old[j].key);
+            std::size_t i = probe(old[j].key, TxKeyHash{}(old[j].key));
             tags_[i] = old_tags[j];
             slots_[i] = old[j];
         }
