@@ -180,6 +180,13 @@ __extension__ using Int128 = __int128;
 __extension__ using UInt128 = unsigned __int128;
 std::int64_t ticks_to_ns(std::uint64_t ticks, const Interface& iface) {
     const std::uint64_t units = iface.ts_units_per_sec;
+    // Microseconds or nanoseconds since 1970 (nearly every file): the same value in 64 bits,
+    // without the 128-bit division below.
+    constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
+    if (iface.ts_offset_sec == 0) {
+        if (units == 1000000 && ticks <= kMax / 1000) return static_cast<std::int64_t>(ticks * 1000);
+        if (units == std::uint64_t{kNsPerSec} && ticks <= kMax) return static_cast<std::int64_t>(ticks);
+    }
     Int128 ns = Int128(iface.ts_offset_sec) * kNsPerSec;
     ns += Int128(ticks / units) * kNsPerSec;
     ns += Int128(UInt128(ticks % units) * kNsPerSec / units);
