@@ -391,7 +391,7 @@ TEST_CASE("mDNS and LLMNR use the DNS fields under their own protocol", "[core][
     };
     decode_dns(d, m, udp_frame(mdns, 5353, 5353));
     CHECK(m.pinfo.protocol == "MDNS");
-    CHECK(m.pinfo.protocols.find(":mdns") != std::string::npos);
+    CHECK(m.pinfo.protocols.str().find(":mdns") != std::string::npos);
     CHECK(m.pinfo.info == "Standard query response 0x0000 A, cache flush 10.0.0.9");
     CHECK(m.field(d, "dns.resp.class") == "0x0001");
     CHECK(m.field(d, "dns.resp.cache_flush") == "1");

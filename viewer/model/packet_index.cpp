@@ -85,7 +85,9 @@ void PacketIndex::add(const Frame& frame, std::uint32_t link_type, std::uint64_t
     r.dst_port = static_cast<std::uint16_t>(pinfo.dst_port);
     std::uint32_t proto = protocols_.intern(pinfo.protocol);
     r.protocol = proto > kTooMany ? kTooMany : static_cast<std::uint16_t>(proto);
-    std::uint32_t path = paths_.intern(pinfo.protocols);
+    path_text_.clear();
+    pinfo.protocols.append_to(path_text_);
+    std::uint32_t path = paths_.intern(path_text_);
     r.path = path > kTooMany ? kTooMany : static_cast<std::uint16_t>(path);
     r.link_type = static_cast<std::uint16_t>(link_type > 0xffff ? 0xffff : link_type);
     r.interface = static_cast<std::uint8_t>(frame.interface > 255 ? 255 : frame.interface);

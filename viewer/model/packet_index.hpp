@@ -196,6 +196,7 @@ private:
     ChunkedVector<PacketRecord> records_;
     ChunkedVector<PacketExtra> extras_;  // in row order
     StringTable addresses_, protocols_, paths_;
+    std::string path_text_;  // frame.protocols of the packet being added, joined
     std::atomic<std::int64_t> first_ts_{0};
     // A packet's Info text its decoder left unwritten (PacketInfo::deferred, TCP's numbers):
     // the packer writes it after the text so far, from a copy of the bytes it reads. This

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "wirelab/capture.hpp"
@@ -44,6 +45,7 @@ private:
     bool info_on_demand_ = false;
     std::int64_t first_ts_ = 0;
     std::int64_t prev_ts_ = 0;
+    std::string protocols_text_;  // frame.protocols joined, when the tree keeps it
 };
 
 // The bytes a node points into: the frame, or a reassembled buffer.

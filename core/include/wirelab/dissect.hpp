@@ -148,6 +148,35 @@ private:
 // Registers every protocol wirelab knows (core/src/proto/all.cpp).
 void register_all_protocols(Registry& r);
 
+// frame.protocols ("eth:ethertype:ip:tcp:http"): the layers of a packet, outermost first. Each
+// layer adds its name as it is decoded, and most packets are never asked for the joined text
+// (summary lines, --decode-only, most -T fields and -Y runs), so the names are kept as views
+// of constant strings and joined only when read.
+class ProtocolPath {
+public:
+    void push(std::string_view name) { names_.push_back(name); }  // a string with static storage
+    std::size_t size() const { return names_.size(); }
+    bool empty() const { return names_.empty(); }
+    void resize(std::size_t n) { names_.resize(n); }  // forgets the layers after the first n
+    void clear() { names_.clear(); }
+    // Appends the names joined with ':'.
+    void append_to(std::string& out) const {
+        for (std::size_t i = 0; i < names_.size(); ++i) {
+            if (i) out += ':';
+            out += names_[i];
+        }
+    }
+    std::string str() const {
+        std::string s;
+        append_to(s);
+        return s;
+    }
+    bool operator==(const ProtocolPath& o) const { return names_ == o.names_; }
+
+private:
+    std::vector<std::string_view> names_;
+};
+
 // What the decoder knows about the packet while it walks down the layers; the summary line
 // is made from it.
 struct PacketInfo {
@@ -168,7 +197,7 @@ struct PacketInfo {
     std::string_view carrier_uri;
     int ip_depth = 0;
     std::uint8_t ttl = 0;       // of the innermost IP header, for the ICMP Info column
-    std::string protocols;      // "eth:ethertype:ip:tcp", frame.protocols
+    ProtocolPath protocols;     // frame.protocols
 
     // An Info text a dissector has worked out but not yet written into `info`: TCP's, whose
     // numbers take longer to format than the rest of its decoding and which is seldom read
@@ -193,7 +222,8 @@ struct PacketInfo {
 
     // Clears for the next packet, keeping the strings' memory.
     void clear() {
-        std::string keep_info = std::move(info), keep_protocols = std::move(protocols);
+        std::string keep_info = std::move(info);
+        ProtocolPath keep_protocols = std::move(protocols);
         *this = PacketInfo{};
         info = std::move(keep_info);
         protocols = std::move(keep_protocols);

@@ -167,7 +167,11 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
         if (want_info) pinfo.info = msg;
     }
     // frame.protocols is known only now; its node was reserved above.
-    tree.set_text(protocols, pinfo.protocols);
+    if (protocols != Tree::kDropped) {
+        protocols_text_.clear();
+        pinfo.protocols.append_to(protocols_text_);
+        tree.set_text(protocols, protocols_text_);
+    }
     if (!info_on_demand_) pinfo.settle_info();
 }
 

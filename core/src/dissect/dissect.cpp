@@ -137,8 +137,7 @@ void Ctx::data(Tvb tvb) {
     tree.add(kDataFields[1], tvb, 0, tvb.size(), 0);
     tree.add(kDataFields[2], tvb, 0, 0, tvb.size(), kGenerated);
     tree.close(layer);
-    if (!pinfo.protocols.empty()) pinfo.protocols += ':';
-    pinfo.protocols += "data";
+    pinfo.protocols.push("data");
     if (pinfo.protocol.empty() || pinfo.protocol == "Ethernet") pinfo.protocol = "Data";
 }
 
@@ -170,8 +169,7 @@ void Ctx::note(const Tvb& tvb, std::size_t off, std::size_t len, std::string_vie
 
 void Ctx::set_protocol(const ProtocolDef& p) {
     pinfo.protocol = p.short_name;
-    if (!pinfo.protocols.empty()) pinfo.protocols += ':';
-    pinfo.protocols += p.abbrev;
+    pinfo.protocols.push(p.abbrev);
 }
 
 }  // namespace wirelab

@@ -85,7 +85,7 @@ public:
         // The payload is a sibling of the Ethernet layer in the tree, as in Wireshark.
         std::size_t end = ctx.tree.nodes().size();
         layer.close();
-        ctx.pinfo.protocols += ":ethertype";
+        ctx.pinfo.protocols.push("ethertype");
         ctx.consumed = 0;
         ctx.call(Table::ethertype, type, tvb.tail(14));
         trailer(ctx, tvb, ctx.consumed ? 14 + ctx.consumed : tvb.size(), end, layer.index());

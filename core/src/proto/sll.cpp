@@ -150,7 +150,7 @@ public:
             ctx.data(body);
             return;
         }
-        ctx.pinfo.protocols += ":ethertype";
+        ctx.pinfo.protocols.push("ethertype");
         ctx.consumed = 0;
         if (ctx.registry.find(Table::ethertype, static_cast<std::uint32_t>(protocol))) {
             next(ctx, Table::ethertype, static_cast<std::uint32_t>(protocol), body);

@@ -102,7 +102,7 @@ protected:
             }
             end = tag_len + type;
         } else {
-            ctx.pinfo.protocols += ":ethertype";
+            ctx.pinfo.protocols.push("ethertype");
             ctx.consumed = 0;
             Tvb body = tvb.tail(tag_len);
             if (ctx.registry.find(Table::ethertype, type)) {
