@@ -44,14 +44,16 @@ struct BlockRule {
     std::string_view name;
     bool tshark_frame;
 };
+// The enhanced packet block, nearly every block of a file, comes first: find_rule() runs for
+// each block.
 constexpr std::array kBlockRules = {
+    BlockRule{kBlockEnhancedPacket, 32, "enhanced packet block", false},
     BlockRule{kBlockSectionHeader, 28, "section header block", false},
     BlockRule{kBlockInterface, 20, "interface description block", false},
     BlockRule{kBlockPacketObsolete, 32, "packet block", false},
     BlockRule{kBlockSimplePacket, 16, "simple packet block", false},
     BlockRule{kBlockNameResolution, 16, "name resolution block", false},
     BlockRule{kBlockInterfaceStats, 24, "interface statistics block", false},
-    BlockRule{kBlockEnhancedPacket, 32, "enhanced packet block", false},
     BlockRule{kBlockJournalExport, 12, "systemd journal export block", true},
     BlockRule{kBlockDecryptionSecrets, 20, "decryption secrets block", false},
     BlockRule{kBlockSysdigEvent, 12, "sysdig event block", true},
