@@ -203,6 +203,13 @@ public:
         return s;
     }
     std::size_t source_count() const { return sources_used_; }
+    // Frees every reassembled buffer that holds more than `max_bytes`. A tree that is reused
+    // for packet after packet keeps its buffers; one of many kept side by side (dump's writer
+    // ring) would otherwise hold on to the largest message it ever carried.
+    void trim_sources(std::size_t max_bytes) {
+        for (DataSource& s : sources_)
+            if (s.bytes.capacity() > max_bytes) std::vector<std::uint8_t>().swap(s.bytes);
+    }
     const DataSource& source(std::size_t n) const { return sources_[n - 1]; }  // n >= 1
 
     const NodeList& nodes() const { return nodes_; }

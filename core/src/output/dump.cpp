@@ -5,7 +5,9 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 #include "wirelab/capture.hpp"
@@ -15,12 +17,16 @@
 #include "wirelab/stream.hpp"
 #include "wirelab/taps.hpp"
 
+#include "packet_ring.hpp"
+
 namespace wirelab {
 
 namespace {
 
 constexpr std::size_t kFlushAt = 1 << 16;
 constexpr std::uint64_t kReleaseEvery = 8u << 20;  // give mapped pages back every 8 MiB read
+constexpr std::size_t kRingSlots = 128;      // packets decoded ahead of the writer thread (-V, -x)
+constexpr std::size_t kSlotKeeps = 1u << 20;  // reassembled bytes a slot's tree keeps between packets
 
 void flush(OutBuffer& buf, std::FILE* out) {
     if (buf.size()) std::fwrite(buf.view().data(), 1, buf.size(), out);
@@ -463,54 +469,102 @@ int run_dump(const DumpOptions& opt, std::FILE* out, std::FILE* err) {
     if (opt.format == DumpOptions::Format::json) buf += "[\n";
 
     LayerTags layer_tags;
-    Tree tree;
-    PacketInfo pinfo;
     // When nothing shows the whole tree (-V, -x, JSON, the -z reports read it), it keeps only
     // what is read of it: the layers, the -e fields and the filter's fields. Summary lines are
     // made from the packet's info, not from the tree.
     bool whole_tree = opt.verbose || opt.hex || opt.format == DumpOptions::Format::json || !opt.taps.empty();
-    if (auto keep = filter.sparse_fields(); keep && !whole_tree) {
-        keep->insert(keep->end(), cols.defs.begin(), cols.defs.end());
-        tree.keep_only(*keep);
+    std::optional<std::vector<const FieldDef*>> keep;
+    if (auto k = filter.sparse_fields(); k && !whole_tree) {
+        k->insert(k->end(), cols.defs.begin(), cols.defs.end());
+        keep = std::move(*k);
     }
-    Frame frame;
+    // A packet's output, in `o` (`scratch` for -x's hex dump).
+    auto write_packet = [&](OutBuffer& o, std::string& scratch, const Tree& tree, const Frame& frame,
+                            const PacketInfo& pinfo, bool first) {
+        switch (opt.format) {
+            case DumpOptions::Format::fields: fields_line(o, cols, tree, frame, opt); break;
+            case DumpOptions::Format::json: json_packet(o, tree, frame, pinfo, first); break;
+            case DumpOptions::Format::text:
+                if (opt.verbose) {
+                    verbose_tree(o, tree, frame, layer_tags);
+                } else {
+                    summary_line(o, pinfo);
+                }
+                if (opt.hex) {
+                    if (opt.verbose) o += '\n';
+                    scratch.clear();
+                    hex_dump(scratch, tree, frame);
+                    o += scratch;
+                }
+                if (opt.verbose || opt.hex) o += '\n';
+                break;
+        }
+    };
+    auto link_of = [&](const Frame& frame) {
+        return frame.interface < cap->interfaces().size() ? cap->interfaces()[frame.interface].link_type
+                                                          : kLinkEthernet;
+    };
     long long n = 0;      // packets read (-c counts these, as tshark does)
     long long shown = 0;  // packets that passed -Y
     std::uint64_t next_release = kReleaseEvery;
-    while ((opt.count < 0 || n < opt.count) && cap->next(frame)) {
-        ++n;
-        std::uint32_t link = frame.interface < cap->interfaces().size()
-                                 ? cap->interfaces()[frame.interface].link_type
-                                 : kLinkEthernet;
-        decoder.decode(frame, link, tree, pinfo, want_info, want_tree_text);
-        for (auto& tap : taps) tap->packet(tree, frame, pinfo);
-        bool pass = filter.match(tree, frame);  // the empty filter passes everything
-        shown += pass;
-        if (pass) pinfo.settle_info();
-        if (pass && !opt.decode_only && !opt.quiet) {
-            switch (opt.format) {
-                case DumpOptions::Format::fields: fields_line(buf, cols, tree, frame, opt); break;
-                case DumpOptions::Format::json: json_packet(buf, tree, frame, pinfo, shown == 1); break;
-                case DumpOptions::Format::text:
-                    if (opt.verbose) {
-                        verbose_tree(buf, tree, frame, layer_tags);
-                    } else {
-                        summary_line(buf, pinfo);
-                    }
-                    if (opt.hex) {
-                        if (opt.verbose) buf += '\n';
-                        scratch.clear();
-                        hex_dump(scratch, tree, frame);
-                        buf += scratch;
-                    }
-                    if (opt.verbose || opt.hex) buf += '\n';
-                    break;
+    // -V and -x spend about three quarters of their time writing text: with two cores, a
+    // second thread writes each packet while the next ones are decoded (PacketRing). The
+    // writer reads every node and byte of a packet after the other core wrote them; for JSON,
+    // whose text is longer still, that cost as much as it saved, so JSON takes the writer
+    // thread only when asked (--threads 2).
+    bool heavy_output = (opt.verbose || opt.hex || opt.format == DumpOptions::Format::json) && !opt.decode_only &&
+                        !opt.quiet && opt.taps.empty();
+    bool by_default = opt.format == DumpOptions::Format::text && std::thread::hardware_concurrency() >= 2;
+    bool writer_thread = heavy_output && (opt.threads == 2 || (opt.threads == 0 && by_default));
+    if (writer_thread) {
+        flush(buf, out);  // what comes before the first packet
+        PacketRing ring(kRingSlots);
+        std::thread writer([&] {
+            OutBuffer text;
+            std::string hex;
+            while (PacketRing::Slot* s = ring.next()) {
+                write_packet(text, hex, s->tree, s->frame, s->pinfo, s->first);
+                s->tree.trim_sources(kSlotKeeps);
+                if (text.size() >= kFlushAt) flush(text, out);
             }
+            flush(text, out);
+        });
+        while (opt.count < 0 || n < opt.count) {
+            PacketRing::Slot& s = ring.slot();
+            if (!cap->next(s.frame)) break;
+            ++n;
+            decoder.decode(s.frame, link_of(s.frame), s.tree, s.pinfo, want_info, want_tree_text);
+            // A packet the writer may still read keeps its pages.
+            if (s.frame.file_offset >= next_release) {
+                cap->release_before(ring.oldest_offset(s.frame.file_offset));
+                next_release = s.frame.file_offset + kReleaseEvery;
+            }
+            if (!filter.match(s.tree, s.frame)) continue;  // the slot is filled again
+            ++shown;
+            s.pinfo.settle_info();
+            s.first = shown == 1;
+            ring.publish();
         }
-        if (buf.size() >= kFlushAt) flush(buf, out);
-        if (frame.file_offset >= next_release) {
-            cap->release_before(frame.file_offset);
-            next_release = frame.file_offset + kReleaseEvery;
+        ring.close();
+        writer.join();
+    } else {
+        Tree tree;
+        PacketInfo pinfo;
+        if (keep) tree.keep_only(*keep);
+        Frame frame;
+        while ((opt.count < 0 || n < opt.count) && cap->next(frame)) {
+            ++n;
+            decoder.decode(frame, link_of(frame), tree, pinfo, want_info, want_tree_text);
+            for (auto& tap : taps) tap->packet(tree, frame, pinfo);
+            bool pass = filter.match(tree, frame);  // the empty filter passes everything
+            shown += pass;
+            if (pass) pinfo.settle_info();
+            if (pass && !opt.decode_only && !opt.quiet) write_packet(buf, scratch, tree, frame, pinfo, shown == 1);
+            if (buf.size() >= kFlushAt) flush(buf, out);
+            if (frame.file_offset >= next_release) {
+                cap->release_before(frame.file_offset);
+                next_release = frame.file_offset + kReleaseEvery;
+            }
         }
     }
     if (opt.format == DumpOptions::Format::json) buf += "\n]\n";
@@ -548,6 +602,9 @@ constexpr const char* kDumpUsage =
     "  -d tcp.port==N,PROTO   decode TCP port N as PROTO (http, websocket)\n"
     "  -n             no name resolution (wirelab never resolves names; accepted for tshark users)\n"
     "  -G fields      list every field wirelab decodes\n"
+    "  --threads 1|2  -V, -x, JSON: write the text on a second thread while the next packets\n"
+    "                 decode (2; the default for -V and -x on two cores), or not (1)\n"
+    "  --decode-only  decode every layer and print nothing (for benchmarks)\n"
     "Example: wirelab dump -r captures/http_loopback.pcapng -T fields -e ip.src -e tcp.dstport\n";
 }
 
@@ -645,6 +702,15 @@ bool parse_dump_args(int argc, char** argv, DumpOptions& opt, std::FILE* err) {
             opt.hex = true;
         } else if (a == "-n") {
             // Names are never resolved; accepted so tshark command lines work unchanged.
+        } else if (a == "--threads") {
+            const char* v = need(i, "--threads");
+            if (!v) return false;
+            std::string_view t(v);
+            if (t != "1" && t != "2") {
+                std::fprintf(err, "wirelab dump: --threads takes 1 or 2, not '%s'\n", v);
+                return false;
+            }
+            opt.threads = t == "1" ? 1 : 2;
         } else if (a == "--decode-only") {
             opt.decode_only = true;
         } else if (a == "-h" || a == "--help") {
