@@ -1,7 +1,7 @@
 // A ring of decoded packets, handed in order from the thread that decodes them to one thread
-// that writes them out (`wirelab dump -V`, JSON and -x spend about three quarters of their time
+// that writes them out (`wirelab dump -V` and -x spend about three quarters of their time
 // writing text, so on two cores the text of one packet is written while the next ones are
-// decoded).
+// decoded; JSON too with --threads 2).
 //
 // One producer, one consumer. Each side takes the other's counter with an atomic load; the
 // mutex and the condition variables are touched only when a side has to sleep (the ring is
