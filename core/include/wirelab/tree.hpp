@@ -132,6 +132,11 @@ public:
         bloom_ = 0;
     }
     bool sparse() const { return mode_ != Mode::full; }
+    // False when the tree keeps only the layers (and malformed nodes): a dissector may then
+    // skip a group of fields that are only shown, never read, at one test for the group, as
+    // Wireshark's dissectors do with `if (tree)`. The bytes under such a group must already be
+    // known to be there, so that skipping it cannot skip a truncation or malformed mark.
+    bool keeps_fields() const { return mode_ != Mode::layers; }
     // Whether a node of `f` with `flags` would be kept.
     bool keeps(const FieldDef& f, std::uint8_t flags = 0) const { return !drops(f, flags); }
 

@@ -591,17 +591,22 @@ enum class NameError : std::uint8_t {
 
 // The text of an expanded name. It never exceeds 255 octets (read_name stops adding when the
 // name's room is used up, RFC 1035 section 3.1), so it lives in a fixed buffer inside the Name:
-// reading a name allocates nothing, however long it is.
+// reading a name allocates nothing, however long it is. A name whose text nobody reads (no
+// field of it shown, no Info column) only counts its octets: its size and first character
+// decide the same errors, and view() is then not called.
 class NameText {
 public:
+    explicit NameText(bool copy = true) : copy_(copy) {}
     bool empty() const { return size_ == 0; }
     std::size_t size() const { return size_; }
-    char front() const { return buf_[0]; }
+    char front() const { return first_; }
     std::string_view view() const { return {buf_.data(), size_}; }
 
     void append(std::string_view s) {
         std::size_t n = std::min(s.size(), buf_.size() - size_);  // never past the buffer
-        std::copy_n(s.data(), n, buf_.data() + size_);
+        if (n == 0) return;
+        if (size_ == 0) first_ = s[0];
+        if (copy_) std::copy_n(s.data(), n, buf_.data() + size_);
         size_ += n;
     }
     void push_back(char c) { append(std::string_view(&c, 1)); }
@@ -613,9 +618,12 @@ public:
 private:
     std::array<char, kMaxNameOctets + 1> buf_;  // left uninitialised: only the first size_ are read
     std::size_t size_ = 0;
+    char first_ = 0;
+    bool copy_;
 };
 
 struct Name {
+    explicit Name(bool copy_text = true) : text(copy_text) {}
     NameText text;              // the expanded name (labels joined by '.'), or tshark's <...> text
     std::size_t text_len = 0;   // tshark's name_len: octets of labels and dots
     std::size_t wire = 0;       // octets the name occupies where it is written
@@ -782,8 +790,9 @@ void expand_name(const Tvb& m, std::size_t start, std::size_t& budget, Name& n) 
     return;
 }
 
-Name read_name(const Tvb& m, std::size_t start, std::size_t& budget) {
-    Name n;
+// `text`: whether the name's text is read (see NameText).
+Name read_name(const Tvb& m, std::size_t start, std::size_t& budget, bool text) {
+    Name n(text);
     expand_name(m, start, budget, n);
     return n;
 }
@@ -890,7 +899,8 @@ enum class Flavor : std::uint8_t { dns, mdns, llmnr };
 class Message {
 public:
     Message(Ctx& ctx, const Tvb& m, Flavor flavor, bool info)
-        : ctx_(ctx), m_(m), flavor_(flavor), mdns_(flavor == Flavor::mdns), info_(info) {}
+        : ctx_(ctx), m_(m), flavor_(flavor), mdns_(flavor == Flavor::mdns), info_(info),
+          show_(ctx.tree.keeps_fields()), names_(show_ || info || ctx.want_tree_text) {}
 
     void decode(Transactions& tx, bool tcp, proto::Layer& layer) {
         auto id = m_.be16(0), flags = m_.be16(2);
@@ -928,24 +938,7 @@ public:
         add(hf_id, 0, 2, *id);
         std::size_t flag_tree = ctx_.tree.open(kFields[hf_flags], m_, 2, 2);
         ctx_.tree.set_value(flag_tree, *flags);
-        bits(hf_flags_response, *flags);
-        bits(hf_flags_opcode, *flags);
-        if (flavor_ == Flavor::llmnr) {
-            bits(hf_flags_conflict, *flags);
-            bits(hf_flags_truncated, *flags);
-            bits(hf_flags_tentative, *flags);
-            if (response) bits(hf_flags_rcode, *flags);
-        } else {
-            if (response) bits(hf_flags_authoritative, *flags);
-            bits(hf_flags_truncated, *flags);
-            bits(hf_flags_recdesired, *flags);
-            if (response) bits(hf_flags_recavail, *flags);
-            bits(hf_flags_z, *flags);
-            // In a query the AD bit shows only when set (RFC 6840 section 5.7: "I understand AD").
-            if (response || (*flags & 0x0020)) bits(hf_flags_authenticated, *flags);
-            bits(hf_flags_checkdisable, *flags);
-            if (response) bits(hf_flags_rcode, *flags);
-        }
+        if (show_) flag_bits(*flags, response);
         ctx_.tree.close(flag_tree);
         bool update = opcode == 5;  // RFC 2136: the sections are zone, prerequisites, updates
         std::uint16_t counts[4] = {};
@@ -989,6 +982,28 @@ public:
     }
 
 private:
+    // The flag bits, each a field of its own.
+    void flag_bits(std::uint16_t flags, bool response) {
+        bits(hf_flags_response, flags);
+        bits(hf_flags_opcode, flags);
+        if (flavor_ == Flavor::llmnr) {
+            bits(hf_flags_conflict, flags);
+            bits(hf_flags_truncated, flags);
+            bits(hf_flags_tentative, flags);
+            if (response) bits(hf_flags_rcode, flags);
+        } else {
+            if (response) bits(hf_flags_authoritative, flags);
+            bits(hf_flags_truncated, flags);
+            bits(hf_flags_recdesired, flags);
+            if (response) bits(hf_flags_recavail, flags);
+            bits(hf_flags_z, flags);
+            // In a query the AD bit shows only when set (RFC 6840 section 5.7: "I understand AD").
+            if (response || (flags & 0x0020)) bits(hf_flags_authenticated, flags);
+            bits(hf_flags_checkdisable, flags);
+            if (response) bits(hf_flags_rcode, flags);
+        }
+    }
+
     struct Match {
         Transaction* table = nullptr;  // the exchange in the table; none for a message with no partner
         Transaction local;
@@ -1054,7 +1069,7 @@ private:
 
     // One question: name, type, class (RFC 1035 section 4.1.2). Returns its length.
     std::size_t query(std::size_t off, bool& multiple) {
-        Name name = read_name(m_, off, budget_);
+        Name name = read_name(m_, off, budget_, names_);
         if (!name_ok(name, off)) return 0;
         std::size_t at = off + name.wire;
         if (!need(at, 4, "DNS question")) return 0;
@@ -1064,7 +1079,7 @@ private:
         if (mdns_) cls &= 0x7fff;
         if (type == 251 || type == 252) multiple = true;  // IXFR, AXFR
         std::string scratch;
-        std::string_view shown = name.display(scratch);
+        std::string_view shown = names_ ? name.display(scratch) : std::string_view{};
         if (info_) {
             std::string& s = ctx_.pinfo.info;
             append_info_type(s, type, true);
@@ -1084,20 +1099,22 @@ private:
             if (mdns_) head += qu ? ", \"QU\" question" : ", \"QM\" question";
             ctx_.tree.set_text(q, head);
         }
-        ctx_.tree.add_text(kFields[hf_qry_name], m_, off, name.wire, shown);
-        ctx_.tree.add(kFields[hf_qry_name_len], m_, off, name.wire, name.text_len > 1 ? name.text_len : 0,
-                      kGenerated);
-        ctx_.tree.add(kFields[hf_count_labels], m_, off, name.wire, name.labels(), kGenerated);
-        add(hf_qry_type, at, 2, type);
-        add(hf_qry_class, at + 2, 2, cls);
-        if (mdns_) add(hf_qry_qu, at + 2, 2, qu);
+        if (show_) {
+            ctx_.tree.add_text(kFields[hf_qry_name], m_, off, name.wire, shown);
+            ctx_.tree.add(kFields[hf_qry_name_len], m_, off, name.wire, name.text_len > 1 ? name.text_len : 0,
+                          kGenerated);
+            ctx_.tree.add(kFields[hf_count_labels], m_, off, name.wire, name.labels(), kGenerated);
+            add(hf_qry_type, at, 2, type);
+            add(hf_qry_class, at + 2, 2, cls);
+            if (mdns_) add(hf_qry_qu, at + 2, 2, qu);
+        }
         ctx_.tree.close(q);
         return name.wire + 4;
     }
 
     // One resource record (RFC 1035 section 4.1.3). Returns its length.
     std::size_t record(std::size_t off) {
-        Name name = read_name(m_, off, budget_);
+        Name name = read_name(m_, off, budget_, names_);
         if (!name_ok(name, off)) return 0;
         std::size_t at = off + name.wire;
         if (!need(at, 10, "DNS resource record")) return 0;
@@ -1116,7 +1133,7 @@ private:
         // the captured bytes shows nothing but its type in the Info column.
         if (!need(off, name.wire + 10 + rdlength, "DNS resource record")) return 0;
         std::string scratch;
-        std::string_view shown = name.display(scratch);
+        std::string_view shown = names_ ? name.display(scratch) : std::string_view{};
         std::size_t rr = ctx_.tree.open(kFields[hf_rr], m_, off, name.wire + 10 + rdlength);
         std::string head;
         if (ctx_.want_tree_text) {
@@ -1129,7 +1146,9 @@ private:
             }
             if (flush) head += ", cache flush";
         }
-        if (type == 41) {
+        if (!show_) {
+            // (the fields of the record's header are only shown)
+        } else if (type == 41) {
             opt_header(off, shown, at);
         } else {
             owner(type, off, name.wire, shown);
@@ -1190,10 +1209,10 @@ private:
     void rdata_of(std::uint16_t type, std::size_t cur, std::size_t rdlength, std::string& head) {
         // A record data that is one name; returns the octets it occupies, nothing on an error.
         auto name_field = [&](std::size_t field, std::size_t at, std::string_view head_label, bool to_info) {
-            Name n = read_name(m_, at, budget_);
+            Name n = read_name(m_, at, budget_, names_);
             if (!name_ok(n, at)) return std::optional<std::size_t>{};
             std::string scratch;
-            std::string_view shown = n.display(scratch);
+            std::string_view shown = names_ ? n.display(scratch) : std::string_view{};
             if (to_info) info(" ", shown);
             name_notes(n, at);
             if (!head_label.empty() && ctx_.want_tree_text) {
@@ -1265,10 +1284,10 @@ private:
             case 15: {  // MX (RFC 1035 section 3.3.9)
                 if (!need(cur, 2, "MX record")) return;
                 std::uint16_t pref = *m_.be16(cur);
-                Name n = read_name(m_, cur + 2, budget_);
+                Name n = read_name(m_, cur + 2, budget_, names_);
                 if (!name_ok(n, cur + 2)) return;
                 std::string scratch;
-                std::string_view shown = n.display(scratch);
+                std::string_view shown = names_ ? n.display(scratch) : std::string_view{};
                 if (info_) {
                     ctx_.pinfo.info += ' ';
                     append_uint(ctx_.pinfo.info, pref);
@@ -1296,8 +1315,9 @@ private:
                     add(spf ? hf_spf_length : hf_txt_length, cur, 1, n);
                     ++cur;
                     if (!need(cur, n, "TXT record")) return;
-                    ctx_.tree.add_text(kFields[spf ? hf_spf : hf_txt], m_, cur, n,
-                                       record_string(m_.bytes().subspan(cur, n), mdns_ && !spf));
+                    if (show_)
+                        ctx_.tree.add_text(kFields[spf ? hf_spf : hf_txt], m_, cur, n,
+                                           record_string(m_.bytes().subspan(cur, n), mdns_ && !spf));
                     cur += n;
                     left -= static_cast<long>(n) + 1;
                 }
@@ -1311,10 +1331,10 @@ private:
                     v[i] = *m_.be16(cur);
                     add(f[i], cur, 2, v[i]);
                 }
-                Name n = read_name(m_, cur, budget_);
+                Name n = read_name(m_, cur, budget_, names_);
                 if (!name_ok(n, cur)) return;
                 std::string scratch;
-                std::string_view shown = n.display(scratch);
+                std::string_view shown = names_ ? n.display(scratch) : std::string_view{};
                 ctx_.tree.add_text(kFields[hf_srv_target], m_, cur, n.wire, shown);
                 if (info_) {
                     for (std::uint16_t x : v) {
@@ -1585,6 +1605,9 @@ private:
     Flavor flavor_;
     bool mdns_;
     bool info_;
+    // Whether the tree keeps any field (otherwise the fields that are only shown are skipped:
+    // Tree::keeps_fields), and whether anything reads the names' text.
+    bool show_, names_;
     bool stopped_ = false;
     std::size_t budget_ = kNameWorkLimit;
     static constexpr unsigned kNotedLoop = 1, kNotedTooLong = 2, kNotedForward = 4;

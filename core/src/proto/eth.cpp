@@ -54,18 +54,24 @@ public:
     void dissect(Tvb tvb, Ctx& ctx) override {
         Layer layer(ctx, kEthProto, tvb, 14);
         Fields h(ctx, tvb, "Ethernet header");
-        if (const std::uint8_t* dst = h.raw(kFields[hf_dst], 0, 6)) {
-            h.uint(kFields[hf_ig], 0, 6);
-            h.uint(kFields[hf_lg], 0, 6);
-            ctx.pinfo.dl_dst = Address::from(Address::Kind::ether, dst);
+        if (ctx.tree.keeps_fields() || !tvb.has(0, 14)) {
+            if (const std::uint8_t* dst = h.raw(kFields[hf_dst], 0, 6)) {
+                h.uint(kFields[hf_ig], 0, 6);
+                h.uint(kFields[hf_lg], 0, 6);
+                ctx.pinfo.dl_dst = Address::from(Address::Kind::ether, dst);
+            }
+            if (const std::uint8_t* src = h.raw(kFields[hf_src], 6, 6))
+                ctx.pinfo.dl_src = Address::from(Address::Kind::ether, src);
+            if (h.ok()) {
+                h.hidden(kFields[hf_addr], 0, 6);
+                h.hidden(kFields[hf_addr], 6, 6);
+            }
+            if (!h.fits(12, 2)) return;
+        } else {
+            // The whole header is there and no field of it is shown: the addresses alone.
+            ctx.pinfo.dl_dst = Address::from(Address::Kind::ether, tvb.data());
+            ctx.pinfo.dl_src = Address::from(Address::Kind::ether, tvb.data() + 6);
         }
-        if (const std::uint8_t* src = h.raw(kFields[hf_src], 6, 6))
-            ctx.pinfo.dl_src = Address::from(Address::Kind::ether, src);
-        if (h.ok()) {
-            h.hidden(kFields[hf_addr], 0, 6);
-            h.hidden(kFields[hf_addr], 6, 6);
-        }
-        if (!h.fits(12, 2)) return;
         std::uint16_t type = *tvb.be16(12);
         ctx.pinfo.net_src = ctx.pinfo.dl_src;
         ctx.pinfo.net_dst = ctx.pinfo.dl_dst;

@@ -124,20 +124,37 @@ public:
             ctx.malformed(tvb, 0, 1, "bogus IPv4 header length (less than 20 bytes)");
             return;
         }
-        h.uint(kFields[hf_dsfield], 1, 1);
-        h.uint(kFields[hf_dscp], 1, 1);
-        h.uint(kFields[hf_ecn], 1, 1);
-        std::uint64_t total = h.uint(kFields[hf_len], 2, 2);
-        std::uint64_t id = h.uint(kFields[hf_id], 4, 2);
-        h.uint(kFields[hf_flags], 6, 1);
-        h.uint(kFields[hf_flags_rb], 6, 1);
-        h.uint(kFields[hf_flags_df], 6, 1);
-        bool more = h.uint(kFields[hf_flags_mf], 6, 1);
-        std::uint64_t frag = h.uint(kFields[hf_frag_offset], 6, 2);
-        std::uint64_t ttl = h.uint(kFields[hf_ttl], 8, 1);
-        std::uint64_t proto = h.uint(kFields[hf_proto], 9, 1);
-        std::uint64_t checksum = h.uint(kFields[hf_checksum], 10, 2);
-        if (!h.ok()) return;
+        // A tree that shows no field needs only the values the decoder goes on with; when the
+        // fixed header is all there, they are read straight from it. Otherwise every field
+        // goes through Fields, which marks where a truncated header ends.
+        const bool show = ctx.tree.keeps_fields() || !tvb.has(0, 20);
+        std::uint64_t total, id, frag, ttl, proto, checksum;
+        bool more;
+        if (show) {
+            h.uint(kFields[hf_dsfield], 1, 1);
+            h.uint(kFields[hf_dscp], 1, 1);
+            h.uint(kFields[hf_ecn], 1, 1);
+            total = h.uint(kFields[hf_len], 2, 2);
+            id = h.uint(kFields[hf_id], 4, 2);
+            h.uint(kFields[hf_flags], 6, 1);
+            h.uint(kFields[hf_flags_rb], 6, 1);
+            h.uint(kFields[hf_flags_df], 6, 1);
+            more = h.uint(kFields[hf_flags_mf], 6, 1);
+            frag = h.uint(kFields[hf_frag_offset], 6, 2);
+            ttl = h.uint(kFields[hf_ttl], 8, 1);
+            proto = h.uint(kFields[hf_proto], 9, 1);
+            checksum = h.uint(kFields[hf_checksum], 10, 2);
+            if (!h.ok()) return;
+        } else {
+            const std::uint8_t* b = tvb.data();
+            total = std::uint64_t{b[2]} << 8 | b[3];
+            id = std::uint64_t{b[4]} << 8 | b[5];
+            more = b[6] & 0x20;
+            frag = (std::uint64_t{b[6]} << 8 | b[7]) & 0x1fff;
+            ttl = b[8];
+            proto = b[9];
+            checksum = std::uint64_t{b[10]} << 8 | b[11];
+        }
         if (tvb.has(0, hdr_len)) {
             // The header summed without its checksum field gives the checksum it should carry;
             // adding the field to that sum checks it: a correct header sums to 0 (RFC 1071).
@@ -146,16 +163,22 @@ public:
                 checksum_add(checksum_add(0, tvb.bytes().first(10)), tvb.bytes().subspan(12, hdr_len - 12));
             std::uint16_t expected = checksum_fold(without);
             bool good = checksum_fold(without + static_cast<std::uint32_t>(checksum)) == 0;
-            h.generated(kFields[hf_checksum_calc], 10, 2, expected);
-            h.generated(kFields[hf_checksum_status], 10, 2, good ? 1 : 0);
+            if (show) {
+                h.generated(kFields[hf_checksum_calc], 10, 2, expected);
+                h.generated(kFields[hf_checksum_status], 10, 2, good ? 1 : 0);
+            }
             if (!good) ctx.note(tvb, 10, 2, "Bad IPv4 header checksum: the header was damaged or forged");
             (void)checksum;
         }
-        const std::uint8_t* src = h.raw(kFields[hf_src], 12, 4);
-        if (src) h.hidden(kFields[hf_addr], 12, 4);
-        const std::uint8_t* dst = h.raw(kFields[hf_dst], 16, 4);
-        if (dst) h.hidden(kFields[hf_addr], 16, 4);
-        if (!h.ok()) return;
+        const std::uint8_t* src = tvb.data() + 12;
+        const std::uint8_t* dst = tvb.data() + 16;
+        if (show) {
+            src = h.raw(kFields[hf_src], 12, 4);
+            if (src) h.hidden(kFields[hf_addr], 12, 4);
+            dst = h.raw(kFields[hf_dst], 16, 4);
+            if (dst) h.hidden(kFields[hf_addr], 16, 4);
+            if (!h.ok()) return;
+        }
         ctx.pinfo.net_src = Address::from(Address::Kind::ipv4, src);
         ctx.pinfo.net_dst = Address::from(Address::Kind::ipv4, dst);
         if (hdr_len > 20) options(ctx, tvb, hdr_len);

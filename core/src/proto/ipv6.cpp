@@ -323,18 +323,31 @@ public:
             }
             return;
         }
-        h.uint(kFields[hf_tclass], 0, 4);
-        h.uint(kFields[hf_dscp], 0, 4);
-        h.uint(kFields[hf_ecn], 0, 4);
-        h.uint(kFields[hf_flow], 1, 3);
-        std::uint64_t plen = h.uint(kFields[hf_plen], 4, 2);
-        std::uint64_t nxt = h.uint(kFields[hf_nxt], 6, 1);
-        std::uint64_t hlim = h.uint(kFields[hf_hlim], 7, 1);
-        const std::uint8_t* src = address(ctx, h, tvb, 8, hf_src, hf_src_host);
-        const std::uint8_t* dst = address(ctx, h, tvb, 24, hf_dst, hf_dst_host);
-        if (!h.ok()) return;
-        details(ctx, tvb, 8, true);
-        details(ctx, tvb, 24, false);
+        std::uint64_t plen, nxt, hlim;
+        const std::uint8_t* src;
+        const std::uint8_t* dst;
+        if (ctx.tree.keeps_fields() || !tvb.has(0, 40)) {
+            h.uint(kFields[hf_tclass], 0, 4);
+            h.uint(kFields[hf_dscp], 0, 4);
+            h.uint(kFields[hf_ecn], 0, 4);
+            h.uint(kFields[hf_flow], 1, 3);
+            plen = h.uint(kFields[hf_plen], 4, 2);
+            nxt = h.uint(kFields[hf_nxt], 6, 1);
+            hlim = h.uint(kFields[hf_hlim], 7, 1);
+            src = address(ctx, h, tvb, 8, hf_src, hf_src_host);
+            dst = address(ctx, h, tvb, 24, hf_dst, hf_dst_host);
+            if (!h.ok()) return;
+            details(ctx, tvb, 8, true);
+            details(ctx, tvb, 24, false);
+        } else {
+            // The fixed header is all there and no field of it is shown: what the decoder needs.
+            const std::uint8_t* b = tvb.data();
+            plen = std::uint64_t{b[4]} << 8 | b[5];
+            nxt = b[6];
+            hlim = b[7];
+            src = b + 8;
+            dst = b + 24;
+        }
         ctx.pinfo.net_src = Address::from(Address::Kind::ipv6, src);
         ctx.pinfo.net_dst = Address::from(Address::Kind::ipv6, dst);
         ctx.pinfo.ttl = static_cast<std::uint8_t>(hlim);

@@ -226,8 +226,10 @@ public:
         std::uint64_t sport = h.uint(kFields[hf_srcport], 0, 2);
         std::uint64_t dport = h.uint(kFields[hf_dstport], 2, 2);
         if (!h.ok()) return;
-        h.hidden(kFields[hf_port], 0, 2, sport);
-        h.hidden(kFields[hf_port], 2, 2, dport);
+        if (ctx.tree.keeps_fields()) {
+            h.hidden(kFields[hf_port], 0, 2, sport);
+            h.hidden(kFields[hf_port], 2, 2, dport);
+        }
         ctx.pinfo.src_port = static_cast<std::uint32_t>(sport);
         ctx.pinfo.dst_port = static_cast<std::uint32_t>(dport);
 
@@ -277,19 +279,18 @@ public:
         std::uint32_t seg_len = hdr_len <= ip_payload ? static_cast<std::uint32_t>(ip_payload - hdr_len) : 0;
         // The segment's real length comes from the IP layer even if the capture cut it short.
         std::uint32_t rel_seq = *seq_raw - fwd.base_seq;
-        h.generated(kFields[hf_len], 0, 0, seg_len);
-        ctx.tree.add(kFields[hf_seq], tvb, 4, 4, rel_seq);
-        h.uint(kFields[hf_seq_raw], 4, 4);
-        std::uint32_t nxt = rel_seq + seg_len + (syn ? 1 : 0) + (fin ? 1 : 0);
-        if (seg_len || syn || fin) h.generated(kFields[hf_nxtseq], 0, 0, nxt);
-        std::uint32_t rel_ack = 0;
+        const bool show = ctx.tree.keeps_fields();
+        if (show) {  // bytes 4 to 8 are there (seq_raw)
+            h.generated(kFields[hf_len], 0, 0, seg_len);
+            ctx.tree.add(kFields[hf_seq], tvb, 4, 4, rel_seq);
+            h.uint(kFields[hf_seq_raw], 4, 4);
+            std::uint32_t nxt = rel_seq + seg_len + (syn ? 1 : 0) + (fin ? 1 : 0);
+            if (seg_len || syn || fin) h.generated(kFields[hf_nxtseq], 0, 0, nxt);
+        }
         if (!h.fits(8, 4)) return;
-        if (ack) {
-            rel_ack = *ack_raw - rev.base_seq;
+        std::uint32_t rel_ack = ack ? *ack_raw - rev.base_seq : 0;
+        if (show) {
             ctx.tree.add(kFields[hf_ack], tvb, 8, 4, rel_ack);
-            h.uint(kFields[hf_ack_raw], 8, 4);
-        } else {
-            ctx.tree.add(kFields[hf_ack], tvb, 8, 4, 0);
             h.uint(kFields[hf_ack_raw], 8, 4);
         }
         if (!h.fits(12, 2)) return;
@@ -299,7 +300,9 @@ public:
             return;
         }
         h.uint(kFields[hf_flags], 12, 2);
-        for (std::size_t f = hf_flags_res; f <= hf_flags_fin; ++f) h.uint(kFields[f], 12, 2);
+        // The flag bits are only shown (the bytes were checked above).
+        if (ctx.tree.keeps_fields())
+            for (std::size_t f = hf_flags_res; f <= hf_flags_fin; ++f) h.uint(kFields[f], 12, 2);
         if (ctx.tree.keeps(kFields[hf_flags_str])) {  // a text only the tree shows
             char flag_buf[24];
             std::string_view str = flag_string(flags, flag_buf);
@@ -324,9 +327,11 @@ public:
             scale = (fwd.wscale >= 0 && rev.wscale >= 0) ? fwd.wscale : (fwd.syn_seen && rev.syn_seen ? -2 : -1);
         }
         std::uint64_t calc = scale >= 0 ? window << scale : window;
-        h.generated(kFields[hf_window_size], 14, 2, calc);
-        h.generated(kFields[hf_window_scalefactor], 14, 2,
-                    static_cast<std::uint32_t>(scale >= 0 ? (1 << scale) : scale));
+        if (show) {
+            h.generated(kFields[hf_window_size], 14, 2, calc);
+            h.generated(kFields[hf_window_scalefactor], 14, 2,
+                        static_cast<std::uint32_t>(scale >= 0 ? (1 << scale) : scale));
+        }
         layer.set_length(hdr_len);
 
         if (ctx.want_info) {
@@ -794,15 +799,17 @@ private:
     static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
                         bool syn) {
         Tvb opts = tvb.sub(20, hdr_len - 20);
+        // A tree that keeps no fields needs only the walk: the window scale of a SYN and the
+        // lengths that run past the header.
+        const bool show = ctx.tree.keeps_fields();
         std::uint16_t depth = ctx.tree.depth();
-        ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
-        ctx.tree.set_depth(static_cast<std::uint16_t>(depth + 1));
+        if (show) ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
+        ctx.tree.set_depth(static_cast<std::uint16_t>(depth + 1));  // a malformed node's depth too
         std::size_t off = 0;
         while (off < opts.size()) {
             std::uint8_t kind = opts.data()[off];
             if (kind == 0 || kind == 1) {
-                std::size_t o = ctx.tree.add(kFields[hf_option_kind], opts, off, 1, kind);
-                (void)o;
+                if (show) ctx.tree.add(kFields[hf_option_kind], opts, off, 1, kind);
                 ++off;
                 if (kind == 0) break;
                 continue;
@@ -814,53 +821,59 @@ private:
                 break;
             }
             if (off + *len > opts.size()) break;
-            std::size_t o = ctx.tree.open(kFields[hf_option_kind], opts, off, *len);
-            ctx.tree.set_value(o, kind);
-            ctx.tree.add(kFields[hf_option_len], opts, off + 1, 1, *len);
             Tvb v = opts.sub(off + 2, *len - 2);
-            switch (kind) {
-                case 2:
-                    if (v.size() == 2) ctx.tree.add(kFields[hf_mss_val], v, 0, 2, *v.be16(0));
-                    break;
-                case 3:
-                    if (v.size() == 1) {
-                        std::uint8_t shift = v.data()[0];
-                        ctx.tree.add(kFields[hf_wscale_shift], v, 0, 1, shift);
-                        ctx.tree.add(kFields[hf_wscale_multiplier], v, 0, 1, 1u << std::min<unsigned>(shift, 14));
-                        if (syn) fwd.wscale = std::min<int>(shift, 14);
-                    }
-                    break;
-                case 4: ctx.tree.add(kFields[hf_sack_perm], opts, off, *len, 0); break;
-                case 5: {
-                    std::size_t blocks = v.size() / 8;
-                    ctx.tree.add(kFields[hf_sack_count], v, 0, 0, blocks, kGenerated);
-                    // SACK edges are the other side's sequence numbers: relative to its base.
-                    std::uint32_t base = rev.base_set ? rev.base_seq : 0;
-                    for (std::size_t b = 0; b < blocks; ++b) {
-                        ctx.tree.add(kFields[hf_sack_le], v, b * 8, 4, *v.be32(b * 8) - base);
-                        ctx.tree.add(kFields[hf_sack_re], v, b * 8 + 4, 4, *v.be32(b * 8 + 4) - base);
-                    }
-                    break;
-                }
-                case 8:
-                    if (v.size() == 8) {
-                        ctx.tree.add(kFields[hf_tsval], v, 0, 4, *v.be32(0));
-                        ctx.tree.add(kFields[hf_tsecr], v, 4, 4, *v.be32(4));
-                    }
-                    break;
-                case 34:
-                    if (v.empty())
-                        ctx.tree.add(kFields[hf_tfo_request], opts, off, *len, 0);
-                    else
-                        ctx.tree.add(kFields[hf_tfo_cookie], v, 0, v.size(), 0);
-                    break;
-                default:
-                    if (!v.empty()) ctx.tree.add(kFields[hf_option_data], v, 0, v.size(), 0);
-            }
-            ctx.tree.close(o);
+            if (kind == 3 && syn && v.size() == 1) fwd.wscale = std::min<int>(v.data()[0], 14);
+            if (show) option(ctx, opts, off, *len, kind, v, rev);
             off += *len;
         }
         ctx.tree.set_depth(depth);
+    }
+
+    // One option's nodes: kind, length and what its value holds.
+    static void option(Ctx& ctx, const Tvb& opts, std::size_t off, std::uint8_t len, std::uint8_t kind, const Tvb& v,
+                       const Direction& rev) {
+        std::size_t o = ctx.tree.open(kFields[hf_option_kind], opts, off, len);
+        ctx.tree.set_value(o, kind);
+        ctx.tree.add(kFields[hf_option_len], opts, off + 1, 1, len);
+        switch (kind) {
+            case 2:
+                if (v.size() == 2) ctx.tree.add(kFields[hf_mss_val], v, 0, 2, *v.be16(0));
+                break;
+            case 3:
+                if (v.size() == 1) {
+                    std::uint8_t shift = v.data()[0];
+                    ctx.tree.add(kFields[hf_wscale_shift], v, 0, 1, shift);
+                    ctx.tree.add(kFields[hf_wscale_multiplier], v, 0, 1, 1u << std::min<unsigned>(shift, 14));
+                }
+                break;
+            case 4: ctx.tree.add(kFields[hf_sack_perm], opts, off, len, 0); break;
+            case 5: {
+                std::size_t blocks = v.size() / 8;
+                ctx.tree.add(kFields[hf_sack_count], v, 0, 0, blocks, kGenerated);
+                // SACK edges are the other side's sequence numbers: relative to its base.
+                std::uint32_t base = rev.base_set ? rev.base_seq : 0;
+                for (std::size_t b = 0; b < blocks; ++b) {
+                    ctx.tree.add(kFields[hf_sack_le], v, b * 8, 4, *v.be32(b * 8) - base);
+                    ctx.tree.add(kFields[hf_sack_re], v, b * 8 + 4, 4, *v.be32(b * 8 + 4) - base);
+                }
+                break;
+            }
+            case 8:
+                if (v.size() == 8) {
+                    ctx.tree.add(kFields[hf_tsval], v, 0, 4, *v.be32(0));
+                    ctx.tree.add(kFields[hf_tsecr], v, 4, 4, *v.be32(4));
+                }
+                break;
+            case 34:
+                if (v.empty())
+                    ctx.tree.add(kFields[hf_tfo_request], opts, off, len, 0);
+                else
+                    ctx.tree.add(kFields[hf_tfo_cookie], v, 0, v.size(), 0);
+                break;
+            default:
+                if (!v.empty()) ctx.tree.add(kFields[hf_option_data], v, 0, v.size(), 0);
+        }
+        ctx.tree.close(o);
     }
 
     std::unordered_map<ConversationKey, Stream, ConversationKeyHash> streams_;

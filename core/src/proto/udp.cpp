@@ -48,16 +48,26 @@ public:
     void dissect(Tvb tvb, Ctx& ctx) override {
         Layer layer(ctx, kUdpProto, tvb, 8);
         Fields h(ctx, tvb, "UDP header");
-        std::uint64_t sport = h.uint(kFields[hf_srcport], 0, 2);
-        std::uint64_t dport = h.uint(kFields[hf_dstport], 2, 2);
-        if (h.ok()) {
-            h.hidden(kFields[hf_port], 0, 2, sport);
-            h.hidden(kFields[hf_port], 2, 2, dport);
+        const bool show = ctx.tree.keeps_fields() || !tvb.has(0, 8);
+        std::uint64_t sport, dport, length;
+        if (show) {
+            sport = h.uint(kFields[hf_srcport], 0, 2);
+            dport = h.uint(kFields[hf_dstport], 2, 2);
+            if (h.ok()) {
+                h.hidden(kFields[hf_port], 0, 2, sport);
+                h.hidden(kFields[hf_port], 2, 2, dport);
+            }
+            length = h.uint(kFields[hf_length], 4, 2);
+            h.uint(kFields[hf_checksum], 6, 2);
+            if (!h.ok()) return;
+            h.generated(kFields[hf_checksum_status], 6, 2, 2);
+        } else {
+            // The header is all there and no field of it is shown: the values alone.
+            const std::uint8_t* b = tvb.data();
+            sport = std::uint64_t{b[0]} << 8 | b[1];
+            dport = std::uint64_t{b[2]} << 8 | b[3];
+            length = std::uint64_t{b[4]} << 8 | b[5];
         }
-        std::uint64_t length = h.uint(kFields[hf_length], 4, 2);
-        h.uint(kFields[hf_checksum], 6, 2);
-        if (!h.ok()) return;
-        h.generated(kFields[hf_checksum_status], 6, 2, 2);
         ctx.pinfo.src_port = static_cast<std::uint32_t>(sport);
         ctx.pinfo.dst_port = static_cast<std::uint32_t>(dport);
         bool src_is_a = true;
@@ -65,7 +75,7 @@ public:
                                          ctx.pinfo.dst_port, src_is_a);
         auto [it, fresh] = flows_.try_emplace(key, next_);
         if (fresh) ++next_;
-        h.generated(kFields[hf_stream], 0, 0, it->second);
+        if (show) h.generated(kFields[hf_stream], 0, 0, it->second);
         if (ctx.want_info) {
             // "53 → 40000 Len=33": ports and length of 5 digits each.
             InfoText<32> t;
