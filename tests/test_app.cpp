@@ -4,8 +4,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "packet_builder.hpp"
@@ -216,6 +218,86 @@ TEST_CASE("WebSocket handshake key, frame rules and UTF-8", "[codec][websocket]"
     ws::Utf8Validator v;
     CHECK(v.feed(utf8({'a', 'b'})));
     CHECK_FALSE(v.feed(utf8({0xed, 0xa0})));
+}
+
+namespace {
+// UTF-8 as RFC 3629 defines it, decoded the plain way: the reference the validator's fast
+// paths are checked against.
+bool reference_utf8(const std::uint8_t* p, std::size_t n) {
+    for (std::size_t i = 0; i < n;) {
+        std::uint8_t c = p[i];
+        std::uint32_t cp = 0;
+        std::size_t k = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            k = 1, cp = c & 0x1fu;
+        } else if ((c & 0xf0) == 0xe0) {
+            k = 2, cp = c & 0x0fu;
+        } else if ((c & 0xf8) == 0xf0) {
+            k = 3, cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i <= k) return false;
+        for (std::size_t j = 1; j <= k; ++j) {
+            if ((p[i + j] & 0xc0) != 0x80) return false;
+            cp = cp << 6 | (p[i + j] & 0x3fu);
+        }
+        const std::uint32_t least[4] = {0, 0x80, 0x800, 0x10000};
+        if (cp < least[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+        i += k + 1;
+    }
+    return true;
+}
+}  // namespace
+
+TEST_CASE("the UTF-8 validator agrees with a plain decoder, whole and split", "[core][websocket]") {
+    // Every sequence of one to three bytes, in ASCII context on both sides so that the
+    // validator's 8-byte steps meet it at every alignment.
+    std::size_t disagree = 0, checked = 0;
+    std::uint8_t buf[16];
+    for (std::uint32_t len = 1; len <= 3; ++len)
+        for (std::uint32_t x = 0; x < (1u << (8 * len)); ++x) {
+            std::size_t pad = x % 9;
+            std::memset(buf, 'a', sizeof buf);
+            for (std::uint32_t j = 0; j < len; ++j) buf[pad + j] = static_cast<std::uint8_t>(x >> (8 * j));
+            std::size_t n = pad + len + (x % 5);
+            ++checked;
+            if (ws::valid_utf8({buf, n}) != reference_utf8(buf, n)) ++disagree;
+        }
+    CHECK(disagree == 0);
+    CHECK(checked == 256 + 65536 + 16777216);
+    // Four-byte sequences: every lead byte with continuation bytes at and around the limits.
+    const std::uint8_t edges[] = {0x00, 0x7f, 0x80, 0x81, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xe0,
+                                  0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff};
+    for (int lead = 0; lead < 256; ++lead)
+        for (std::uint8_t b1 : edges)
+            for (std::uint8_t b2 : edges)
+                for (std::uint8_t b3 : edges) {
+                    const std::uint8_t seq[] = {'x', static_cast<std::uint8_t>(lead), b1, b2, b3, 'y'};
+                    if (ws::valid_utf8(seq) != reference_utf8(seq, sizeof seq)) ++disagree;
+                }
+    CHECK(disagree == 0);
+    // Text with characters of every width, fed whole and in two parts split at every byte: the
+    // same answer, and a split never loses a bad byte.
+    const std::string text = "chat: caf\xc3\xa9, na\xc3\xafve \xe2\x9c\x93 \xe2\x86\x92 \xf0\x9f\x98\x80 d\xc3\xa9j\xc3\xa0 vu, "
+                             "and a long ASCII run after it to reach the 8-byte steps";
+    for (int damage = -1; damage < static_cast<int>(text.size()); damage += 7) {
+        std::string t = text;
+        if (damage >= 0) t[static_cast<std::size_t>(damage)] = static_cast<char>(0xff - (damage % 3));
+        std::span<const std::uint8_t> all(reinterpret_cast<const std::uint8_t*>(t.data()), t.size());
+        const bool want = reference_utf8(all.data(), all.size());
+        INFO("damage at " << damage);
+        CHECK(ws::valid_utf8(all) == want);
+        for (std::size_t cut = 0; cut <= all.size(); ++cut) {
+            ws::Utf8Validator v;
+            bool ok = v.feed(all.first(cut)) && v.feed(all.subspan(cut)) && v.complete();
+            if (ok != want) ++disagree;
+        }
+    }
+    CHECK(disagree == 0);
 }
 
 TEST_CASE("an HTTP request split over three segments decodes in the frame that completes it",

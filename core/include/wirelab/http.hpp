@@ -80,6 +80,14 @@ Result scan_chunked(std::string_view data, std::size_t& encoded_length, std::vec
 // Appends the decoded bytes of a chunked body scanned by scan_chunked().
 void dechunk(std::string_view data, const std::vector<Chunk>& chunks, std::string& out);
 
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (header names). Inline: most comparisons of a header list
+// end at the sizes.
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower(a[i]) != lower(b[i])) return false;
+    return true;
+}
 
 }  // namespace wirelab::http

@@ -80,8 +80,10 @@ public:
     void reset() { state_ = 0; }
 
 private:
+    bool step(std::uint8_t c);  // one byte, for a character split between two calls
+
     std::uint32_t state_ = 0;
-    std::uint32_t codepoint_ = 0;
+    std::uint8_t lo_ = 0x80, hi_ = 0xbf;
 };
 
 bool valid_utf8(std::span<const std::uint8_t> data);

@@ -27,8 +27,6 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
 constexpr std::string_view kMethods[] = {"GET",     "POST",  "HEAD",  "PUT",      "DELETE", "OPTIONS",
                                          "CONNECT", "TRACE", "PATCH", "PROPFIND", "MKCOL",  "NOTIFY",
                                          "M-SEARCH", "SUBSCRIBE"};
@@ -42,13 +40,6 @@ Result fail(std::string msg, int code = 400) {
 }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower(a[i]) != lower(b[i])) return false;
-    return true;
-}
 
 std::optional<std::string_view> Message::header(std::string_view name) const {
     for (const Header& h : headers)

@@ -4,7 +4,12 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <array>
+#include <bit>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace wirelab::ws {
 
@@ -131,52 +136,94 @@ std::optional<Violation> check_close_payload(std::span<const std::uint8_t> p) {
     return std::nullopt;
 }
 
+namespace {
+
+// What a character that starts with byte `lead` needs next (Unicode 15, table 3-7): how many
+// continuation bytes, and the range of the first of them, which rules out overlong forms,
+// surrogates and values past U+10FFFF. more == 0: `lead` is ASCII or cannot start a character.
+struct Lead {
+    std::uint8_t more = 0, lo = 0x80, hi = 0xbf;
+};
+constexpr std::array<Lead, 256> make_leads() {
+    std::array<Lead, 256> t{};
+    for (unsigned c = 0xc2; c <= 0xf4; ++c) t[c].more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+    t[0xe0].lo = 0xa0;
+    t[0xed].hi = 0x9f;
+    t[0xf0].lo = 0x90;
+    t[0xf4].hi = 0x8f;
+    return t;
+}
+constexpr std::array<Lead, 256> kLeads = make_leads();
+
+// Skips the ASCII bytes at p[i], p[i + 1], ...: returns the index of the first byte with its
+// top bit set, or a point within the last 8 bytes before n (the caller goes on byte by byte).
+std::size_t skip_ascii(const std::uint8_t* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+    while (i + 16 <= n) {
+        const unsigned high =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))));
+        if (high) return i + static_cast<std::size_t>(std::countr_zero(high));
+        i += 16;
+    }
+#endif
+    while (i + 8 <= n) {
+        std::uint64_t word;
+        std::memcpy(&word, p + i, 8);
+        const std::uint64_t high = word & 0x8080808080808080ull;
+        if (high) return i + static_cast<std::size_t>(std::countr_zero(high)) / 8;
+        i += 8;
+    }
+    return i;
+}
+
+}  // namespace
+
 bool Utf8Validator::feed(std::span<const std::uint8_t> data) {
-    // state_: number of continuation bytes still expected; codepoint_ the value so far with
-    // the lower bound encoded in its high bits for overlong and surrogate checks.
-    for (std::size_t i = 0; i < data.size();) {
-        if (state_ == 0) {
-            // Between characters: skip runs of ASCII eight bytes at a time (no top bit set).
-            while (i + 8 <= data.size()) {
-                std::uint64_t word;
-                std::memcpy(&word, data.data() + i, 8);
-                if (word & 0x8080808080808080ull) break;
-                i += 8;
-            }
-            if (i == data.size()) break;
-        }
-        std::uint8_t c = data[i++];
-        if (state_ == 0) {
-            if (c < 0x80) continue;
-            if (c >= 0xc2 && c <= 0xdf) {
-                state_ = 1;
-                codepoint_ = c & 0x1f;
-            } else if (c >= 0xe0 && c <= 0xef) {
-                state_ = 2;
-                codepoint_ = c & 0x0f;
-            } else if (c >= 0xf0 && c <= 0xf4) {
-                state_ = 3;
-                codepoint_ = c & 0x07;
-            } else {
-                return false;
-            }
+    const std::uint8_t* p = data.data();
+    const std::size_t n = data.size();
+    std::size_t i = 0;
+    // A character the previous call left open is finished byte by byte (step()).
+    while (state_ != 0 && i < n)
+        if (!step(p[i++])) return false;
+    // Whole characters: runs of ASCII many bytes at a time, then one multi-byte character at a
+    // time, all of whose bytes are checked at once.
+    while (i < n) {
+        i = skip_ascii(p, i, n);
+        if (i == n) break;
+        const std::uint8_t c = p[i];
+        if (c < 0x80) {
+            ++i;
             continue;
         }
-        if ((c & 0xc0) != 0x80) return false;
-        codepoint_ = codepoint_ << 6 | (c & 0x3f);
-        --state_;
-        // Reject overlong forms, surrogates and values past U+10FFFF as early as the second byte.
-        if (state_ == 1) {
-            // three-byte sequence, second byte read: value so far is (b0 & 0x0f) << 6 | (b1 & 0x3f)
-            if (codepoint_ < 0x20) return false;              // overlong (< U+0800)
-            if (codepoint_ >= 0x360 && codepoint_ < 0x380) return false;  // surrogates D800-DFFF
-        }
-        if (state_ == 2) {
-            // four-byte sequence, second byte read
-            if (codepoint_ < 0x10) return false;              // overlong (< U+10000)
-            if (codepoint_ > 0x10f) return false;             // > U+10FFFF
-        }
+        const Lead lead = kLeads[c];
+        if (lead.more == 0) return false;
+        if (n - i <= lead.more) break;  // the character goes on in the next call
+        if (p[i + 1] < lead.lo || p[i + 1] > lead.hi) return false;
+        for (unsigned k = 2; k <= lead.more; ++k)
+            if ((p[i + k] & 0xc0) != 0x80) return false;
+        i += lead.more + 1u;
     }
+    // The start of a character the next call finishes.
+    while (i < n)
+        if (!step(p[i++])) return false;
+    return true;
+}
+
+bool Utf8Validator::step(std::uint8_t c) {
+    // state_: continuation bytes still expected; lo_ and hi_: the range of the next one.
+    if (state_ == 0) {
+        if (c < 0x80) return true;
+        const Lead lead = kLeads[c];
+        if (lead.more == 0) return false;
+        state_ = lead.more;
+        lo_ = lead.lo;
+        hi_ = lead.hi;
+        return true;
+    }
+    if (c < lo_ || c > hi_) return false;
+    --state_;
+    lo_ = 0x80;
+    hi_ = 0xbf;
     return true;
 }
 

@@ -1,6 +1,7 @@
 // HTTP/1.0 and 1.1 (RFC 9110, RFC 9112): requests and responses on any TCP port, headers,
 // Content-Length and chunked bodies, pipelining, and the Upgrade to WebSocket (RFC 6455 s4).
 #include <deque>
+#include <span>
 
 #include "proto_util.hpp"
 #include "wirelab/http.hpp"
@@ -132,6 +133,10 @@ constexpr HeaderField kHeaderFields[] = {
     {"Location", hf_location}, {"Server", hf_server}, {"Date", hf_date}, {"Cookie", hf_cookie},
     {"Referer", hf_referer},
 };
+// The headers whose checks can mark a message (malformed, or a note), whether or not any
+// field is shown.
+constexpr HeaderField kCheckedHeaders[] = {
+    {"Content-Length", hf_content_length_header}, {"Sec-WebSocket-Accept", hf_ws_accept}};
 
 struct Pending {
     std::string method;
@@ -215,16 +220,20 @@ public:
         Tvb head = msg.sub(0, m.head_length);
         auto at = [&](std::string_view part) { return static_cast<std::size_t>(part.data() - text.data()); };
         Pending answered;
+        // A tree that keeps no field (Tree::keeps_fields) skips what is only shown.
+        const bool show = ctx.tree.keeps_fields();
         if (m.is_request) {
-            ctx.tree.add(kFields[hf_request], head, 0, 0, 1, kGenerated | kHidden);
-            ctx.tree.add(kFields[hf_method], head, at(m.method), m.method.size(), 0);
-            ctx.tree.add(kFields[hf_uri], head, at(m.uri), m.uri.size(), 0);
-            std::size_t q = m.uri.find('?');
-            ctx.tree.add(kFields[hf_uri_path], head, at(m.uri), q == std::string_view::npos ? m.uri.size() : q, 0,
-                         kHidden);
-            if (q != std::string_view::npos)
-                ctx.tree.add(kFields[hf_uri_query], head, at(m.uri) + q + 1, m.uri.size() - q - 1, 0, kHidden);
-            ctx.tree.add(kFields[hf_req_version], head, at(m.version), m.version.size(), 0);
+            if (show) {
+                ctx.tree.add(kFields[hf_request], head, 0, 0, 1, kGenerated | kHidden);
+                ctx.tree.add(kFields[hf_method], head, at(m.method), m.method.size(), 0);
+                ctx.tree.add(kFields[hf_uri], head, at(m.uri), m.uri.size(), 0);
+                std::size_t q = m.uri.find('?');
+                ctx.tree.add(kFields[hf_uri_path], head, at(m.uri), q == std::string_view::npos ? m.uri.size() : q,
+                             0, kHidden);
+                if (q != std::string_view::npos)
+                    ctx.tree.add(kFields[hf_uri_query], head, at(m.uri) + q + 1, m.uri.size() - q - 1, 0, kHidden);
+                ctx.tree.add(kFields[hf_req_version], head, at(m.version), m.version.size(), 0);
+            }
             Pending p{std::string(m.method), std::string(m.uri), std::string(m.header("Sec-WebSocket-Key").value_or("")),
                       s.frame};
             st.requests.push_back(std::move(p));
@@ -250,8 +259,9 @@ public:
         }
         for (const http::Header& h : m.headers) {
             std::size_t field = m.is_request ? hf_request_line : hf_response_line;
-            for (const HeaderField& hf : kHeaderFields)  // lengths first: most names differ there
-                if (hf.name.size() == h.name.size() && http::iequals(hf.name, h.name)) {
+            using Headers = std::span<const HeaderField>;
+            for (const HeaderField& hf : show ? Headers(kHeaderFields) : Headers(kCheckedHeaders))
+                if (http::iequals(hf.name, h.name)) {
                     field = hf.field;
                     break;
                 }

@@ -141,16 +141,18 @@ public:
             ctx.malformed(frame, 0, frame.size(), err.empty() ? "frame header cut short" : err);
             return;
         }
-        Fields f(ctx, frame, "WebSocket frame header");
-        f.uint(kFields[hf_fin], 0, 1);
-        f.uint(kFields[hf_rsv], 0, 1);
-        if (st.deflate) f.uint(kFields[hf_pmc], 0, 1);
-        f.uint(kFields[hf_opcode], 0, 1);
-        f.uint(kFields[hf_mask], 1, 1);
-        f.uint(kFields[hf_payload_length], 1, 1);
-        if (h.length_code == 126) f.uint(kFields[hf_len16], 2, 2);
-        if (h.length_code == 127) f.uint(kFields[hf_len64], 2, 8);
-        if (h.masked) f.raw(kFields[hf_masking_key], h.header_length - 4, 4);
+        if (ctx.tree.keeps_fields()) {  // (parse_header found the whole header)
+            Fields f(ctx, frame, "WebSocket frame header");
+            f.uint(kFields[hf_fin], 0, 1);
+            f.uint(kFields[hf_rsv], 0, 1);
+            if (st.deflate) f.uint(kFields[hf_pmc], 0, 1);
+            f.uint(kFields[hf_opcode], 0, 1);
+            f.uint(kFields[hf_mask], 1, 1);
+            f.uint(kFields[hf_payload_length], 1, 1);
+            if (h.length_code == 126) f.uint(kFields[hf_len16], 2, 2);
+            if (h.length_code == 127) f.uint(kFields[hf_len64], 2, 8);
+            if (h.masked) f.raw(kFields[hf_masking_key], h.header_length - 4, 4);
+        }
 
         Direction& d = st.dir[s.direction];
         bool from_client = s.direction == 0;
