@@ -2,6 +2,7 @@
 // canonical order so that both directions find the same entry.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -18,9 +19,16 @@ struct ConversationKey {
     // Builds the key and says whether (src, sport) is endpoint a.
     static ConversationKey make(const Address& src, std::uint32_t sport, const Address& dst, std::uint32_t dport,
                                 bool& src_is_a) {
-        // One memcmp gives both answers (less, equal) that the array's < and == each ask for.
-        int order = std::memcmp(src.bytes.data(), dst.bytes.data(), src.bytes.size());
-        src_is_a = order < 0 || (order == 0 && sport <= dport);
+        // The bytes in order, as two big-endian words: both answers (less, equal) that the
+        // array's < and == each ask for, without a call to memcmp.
+        std::uint64_t x[2], y[2];
+        std::memcpy(x, src.bytes.data(), 16);
+        std::memcpy(y, dst.bytes.data(), 16);
+        if constexpr (std::endian::native == std::endian::little)
+            for (int i = 0; i < 2; ++i) x[i] = __builtin_bswap64(x[i]), y[i] = __builtin_bswap64(y[i]);
+        const bool less = x[0] < y[0] || (x[0] == y[0] && x[1] < y[1]);
+        const bool equal = x[0] == y[0] && x[1] == y[1];
+        src_is_a = less || (equal && sport <= dport);
         if (src_is_a) return {src, dst, sport, dport};
         return {dst, src, dport, sport};
     }

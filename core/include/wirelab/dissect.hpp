@@ -31,7 +31,18 @@ struct Ctx;
 struct Address {
     enum class Kind : std::uint8_t { none, ether, ipv4, ipv6 } kind = Kind::none;
     std::array<std::uint8_t, 16> bytes{};
-    static Address from(Kind k, const std::uint8_t* p);
+    // Inline, so that where the kind is a constant the copy is a load and a store or two.
+    static Address from(Kind k, const std::uint8_t* p) {
+        Address a;
+        a.kind = k;
+        switch (k) {
+            case Kind::ether: std::memcpy(a.bytes.data(), p, 6); break;
+            case Kind::ipv4: std::memcpy(a.bytes.data(), p, 4); break;
+            case Kind::ipv6: std::memcpy(a.bytes.data(), p, 16); break;
+            case Kind::none: break;
+        }
+        return a;
+    }
     // The bytes compared as two words (the array's == calls memcmp): conversation tables
     // compare addresses for every packet.
     bool operator==(const Address& o) const {

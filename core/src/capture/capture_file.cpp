@@ -98,19 +98,21 @@ constexpr std::uint32_t bswap32(std::uint32_t v) {
 class FileReader {
 public:
     FileReader(const std::uint8_t* base, std::uint64_t size, bool big_endian)
-        : base_(base), size_(size), big_(big_endian) {}
+        : base_(base), size_(size), big_(big_endian), swap_(big_endian != (std::endian::native == std::endian::big)) {}
 
     bool has(std::uint64_t off, std::uint64_t n) const { return off <= size_ && n <= size_ - off; }
+    // One load each, swapped when the file's byte order is not the host's.
     std::uint16_t u16(std::uint64_t off) const {
         if (!has(off, 2)) return 0;
-        const std::uint8_t* p = base_ + off;
-        return big_ ? static_cast<std::uint16_t>(p[0] << 8 | p[1]) : static_cast<std::uint16_t>(p[1] << 8 | p[0]);
+        std::uint16_t v;
+        std::memcpy(&v, base_ + off, 2);
+        return swap_ ? static_cast<std::uint16_t>(v >> 8 | v << 8) : v;
     }
     std::uint32_t u32(std::uint64_t off) const {
         if (!has(off, 4)) return 0;
-        const std::uint8_t* p = base_ + off;
-        if (big_) return std::uint32_t(p[0]) << 24 | std::uint32_t(p[1]) << 16 | std::uint32_t(p[2]) << 8 | p[3];
-        return std::uint32_t(p[3]) << 24 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[1]) << 8 | p[0];
+        std::uint32_t v;
+        std::memcpy(&v, base_ + off, 4);
+        return swap_ ? __builtin_bswap32(v) : v;
     }
     std::uint64_t u64(std::uint64_t off) const {
         if (!has(off, 8)) return 0;
@@ -133,6 +135,7 @@ private:
     const std::uint8_t* base_;
     std::uint64_t size_;
     bool big_;
+    bool swap_;  // the file's byte order is not the host's
 };
 
 constexpr bool kHostBigEndian = std::endian::native == std::endian::big;

@@ -112,16 +112,19 @@ void Decoder::decode(const Frame& frame, std::uint32_t link_type, Tree& tree, Pa
     ctx.defer_info = info_on_demand_ && want_info;
     ctx.want_tree_text = want_info && want_tree_text;
     std::size_t layer = tree.open(kFields[hf_frame], tvb, 0, frame.data.size());
-    tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);
-    if (frame.block_type == 0) tree.add(kFields[hf_encap_type], tvb, 0, 0, link_type, kGenerated);
-    tree.add(kFields[hf_time_epoch], tvb, 0, 0, static_cast<std::uint64_t>(frame.ts_ns), kGenerated);
-    tree.add(kFields[hf_time_delta], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.delta_ns), kGenerated);
-    tree.add(kFields[hf_time_relative], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.rel_ns), kGenerated);
-    tree.add(kFields[hf_number], tvb, 0, 0, frame.number, kGenerated);
-    tree.add(kFields[hf_len], tvb, 0, 0, frame.wire_len, kGenerated);
-    tree.add(kFields[hf_cap_len], tvb, 0, 0, frame.data.size(), kGenerated);
-    if (!frame.comment.empty()) tree.add_text(kFields[hf_comment], tvb, 0, 0, frame.comment, kGenerated);
-    std::size_t protocols = tree.add(kFields[hf_protocols], tvb, 0, 0, 0, kGenerated);
+    std::size_t protocols = Tree::kDropped;
+    if (tree.keeps_fields()) {  // the frame's fields are only shown
+        tree.add(kFields[hf_interface_id], tvb, 0, 0, frame.interface, kGenerated);
+        if (frame.block_type == 0) tree.add(kFields[hf_encap_type], tvb, 0, 0, link_type, kGenerated);
+        tree.add(kFields[hf_time_epoch], tvb, 0, 0, static_cast<std::uint64_t>(frame.ts_ns), kGenerated);
+        tree.add(kFields[hf_time_delta], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.delta_ns), kGenerated);
+        tree.add(kFields[hf_time_relative], tvb, 0, 0, static_cast<std::uint64_t>(pinfo.rel_ns), kGenerated);
+        tree.add(kFields[hf_number], tvb, 0, 0, frame.number, kGenerated);
+        tree.add(kFields[hf_len], tvb, 0, 0, frame.wire_len, kGenerated);
+        tree.add(kFields[hf_cap_len], tvb, 0, 0, frame.data.size(), kGenerated);
+        if (!frame.comment.empty()) tree.add_text(kFields[hf_comment], tvb, 0, 0, frame.comment, kGenerated);
+        protocols = tree.add(kFields[hf_protocols], tvb, 0, 0, 0, kGenerated);
+    }
     tree.close(layer);
     if (ctx.want_tree_text) {
         std::string& t = pinfo.info;  // borrowed as scratch; cleared below

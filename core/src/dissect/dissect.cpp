@@ -47,19 +47,6 @@ const ProtocolDef& data_protocol() { return kDataProto; }
 
 // ---- addresses --------------------------------------------------------------------------
 
-Address Address::from(Kind k, const std::uint8_t* p) {
-    Address a;
-    a.kind = k;
-    // A copy of a constant size per kind compiles to a load and a store or two.
-    switch (k) {
-        case Kind::ether: std::memcpy(a.bytes.data(), p, 6); break;
-        case Kind::ipv4: std::memcpy(a.bytes.data(), p, 4); break;
-        case Kind::ipv6: std::memcpy(a.bytes.data(), p, 16); break;
-        case Kind::none: break;
-    }
-    return a;
-}
-
 std::string Address::str() const {
     std::string s;
     switch (kind) {
