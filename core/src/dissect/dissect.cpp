@@ -109,7 +109,7 @@ std::vector<const ProtocolDef*> Registry::leave_out(std::span<const ProtocolDef*
 
 // ---- context ----------------------------------------------------------------------------
 
-bool Ctx::call(Table t, std::uint32_t key, Tvb tvb) {
+bool Ctx::call(Table t, std::uint32_t key, const Tvb& tvb) {
     if (Dissector* d = registry.find(t, key)) {
         if (!d->left_out()) d->dissect(tvb, *this);
         return true;
@@ -118,7 +118,7 @@ bool Ctx::call(Table t, std::uint32_t key, Tvb tvb) {
     return false;
 }
 
-void Ctx::data(Tvb tvb) {
+void Ctx::data(const Tvb& tvb) {
     if (tvb.empty()) return;
     std::size_t layer = tree.open(kDataFields[0], tvb, 0, tvb.size());
     tree.add(kDataFields[1], tvb, 0, tvb.size(), 0);

@@ -117,7 +117,7 @@ class Arp final : public Dissector {
 public:
     void reset() override { bindings_.clear(); }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kArpProto, tvb, 8);
         Fields h(ctx, tvb, "ARP header");
         std::uint64_t hrd = h.uint(kFields[hf_hw_type], 0, 2);

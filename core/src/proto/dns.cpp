@@ -1644,7 +1644,7 @@ public:
     void reset() override {
         if (own_) own_->clear();
     }
-    void dissect(Tvb tvb, Ctx& ctx) override { decode_message(ctx, tvb, flavor_, tx_, false); }
+    void dissect(const Tvb& tvb, Ctx& ctx) override { decode_message(ctx, tvb, flavor_, tx_, false); }
     std::span<const ProtocolDef* const> sole_protocols() const override { return kDnsFamily; }
 
 private:

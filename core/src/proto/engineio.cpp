@@ -115,7 +115,7 @@ void append_short(std::string& out, std::string_view text, std::size_t max = 120
 
 class EngineIo final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         using Carrier = PacketInfo::Carrier;
         Carrier carrier = ctx.pinfo.carrier;
         bool http = carrier == Carrier::http_request || carrier == Carrier::http_response || carrier == Carrier::none;

@@ -51,17 +51,17 @@ static_assert(std::size(kFields) == hf_count);
 
 class Ethernet final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kEthProto, tvb, 14);
         Fields h(ctx, tvb, "Ethernet header");
         if (ctx.tree.keeps_fields() || !tvb.has(0, 14)) {
             if (const std::uint8_t* dst = h.raw(kFields[hf_dst], 0, 6)) {
                 h.uint(kFields[hf_ig], 0, 6);
                 h.uint(kFields[hf_lg], 0, 6);
-                ctx.pinfo.dl_dst = Address::from(Address::Kind::ether, dst);
+                ctx.pinfo.dl_dst.set(Address::Kind::ether, dst);
             }
             if (const std::uint8_t* src = h.raw(kFields[hf_src], 6, 6))
-                ctx.pinfo.dl_src = Address::from(Address::Kind::ether, src);
+                ctx.pinfo.dl_src.set(Address::Kind::ether, src);
             if (h.ok()) {
                 h.hidden(kFields[hf_addr], 0, 6);
                 h.hidden(kFields[hf_addr], 6, 6);
@@ -69,12 +69,14 @@ public:
             if (!h.fits(12, 2)) return;
         } else {
             // The whole header is there and no field of it is shown: the addresses alone.
-            ctx.pinfo.dl_dst = Address::from(Address::Kind::ether, tvb.data());
-            ctx.pinfo.dl_src = Address::from(Address::Kind::ether, tvb.data() + 6);
+            ctx.pinfo.dl_dst.set(Address::Kind::ether, tvb.data());
+            ctx.pinfo.dl_src.set(Address::Kind::ether, tvb.data() + 6);
         }
         std::uint16_t type = *tvb.be16(12);
-        ctx.pinfo.net_src = ctx.pinfo.dl_src;
-        ctx.pinfo.net_dst = ctx.pinfo.dl_dst;
+        // The network addresses until a network layer sets its own: set from the header (all
+        // there by now), not copied from the two just set (see Address::set).
+        ctx.pinfo.net_src.set(Address::Kind::ether, tvb.data() + 6);
+        ctx.pinfo.net_dst.set(Address::Kind::ether, tvb.data());
         if (type <= 1500) {
             // IEEE 802.3: a length, then 802.2 LLC.
             h.uint(kFields[hf_len], 12, 2);

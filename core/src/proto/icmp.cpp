@@ -194,7 +194,7 @@ class Icmp final : public Dissector {
 public:
     void reset() override { echoes_.clear(); }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kIcmpProto, tvb, tvb.size());
         Fields h(ctx, tvb, "ICMP header");
         std::uint64_t type = h.uint(kFields[hf_type], 0, 1);

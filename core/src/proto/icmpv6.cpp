@@ -304,7 +304,7 @@ class Icmpv6 final : public Dissector {
 public:
     void reset() override { echoes_.clear(); }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kIcmpv6Proto, tvb, tvb.size());
         Fields h(ctx, tvb, "ICMPv6 header");
         std::uint64_t type = h.uint(kFields[hf_type], 0, 1);

@@ -107,7 +107,7 @@ class Ipv4 final : public Dissector {
 public:
     void reset() override { fragments_.clear(); }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kIpProto, tvb, 20);
         Fields h(ctx, tvb, "IPv4 header");
         ++ctx.pinfo.ip_depth;
@@ -179,8 +179,8 @@ public:
             if (dst) h.hidden(kFields[hf_addr], 16, 4);
             if (!h.ok()) return;
         }
-        ctx.pinfo.net_src = Address::from(Address::Kind::ipv4, src);
-        ctx.pinfo.net_dst = Address::from(Address::Kind::ipv4, dst);
+        ctx.pinfo.net_src.set(Address::Kind::ipv4, src);
+        ctx.pinfo.net_dst.set(Address::Kind::ipv4, dst);
         if (hdr_len > 20) options(ctx, tvb, hdr_len);
         if (!h.fits(0, hdr_len)) return;
         layer.set_length(hdr_len);

@@ -299,7 +299,7 @@ class Ipv6 final : public Dissector {
 public:
     void reset() override { fragments_.clear(); }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         std::size_t protocols_before = ctx.pinfo.protocols.size();
         Layer layer(ctx, kIpv6Proto, tvb, 40);
         Fields h(ctx, tvb, "IPv6 header");
@@ -348,8 +348,8 @@ public:
             src = b + 8;
             dst = b + 24;
         }
-        ctx.pinfo.net_src = Address::from(Address::Kind::ipv6, src);
-        ctx.pinfo.net_dst = Address::from(Address::Kind::ipv6, dst);
+        ctx.pinfo.net_src.set(Address::Kind::ipv6, src);
+        ctx.pinfo.net_dst.set(Address::Kind::ipv6, dst);
         ctx.pinfo.ttl = static_cast<std::uint8_t>(hlim);
         if (ctx.want_tree_text) {  // the layer's heading is shown by -V and JSON only
             std::string sum = "Src: ";

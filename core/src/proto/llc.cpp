@@ -144,7 +144,7 @@ static_assert(std::size(kFields) == hf_count);
 
 class Llc final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kLlcProto, tvb, 3);
         Fields h(ctx, tvb, "LLC header");
         std::uint64_t dsap = h.uint(kFields[hf_dsap], 0, 1);

@@ -70,7 +70,7 @@ void by_family(Ctx& ctx, std::uint32_t family, Tvb payload) {
 
 class Null final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kNullProto, tvb, 4);
         Fields h(ctx, tvb, "loopback header");
         if (!h.fits(0, 4)) {
@@ -113,7 +113,7 @@ public:
 // LINKTYPE_LOOP (OpenBSD): the same header, always in network byte order.
 class Loop final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kNullProto, tvb, 4);
         Fields h(ctx, tvb, "loopback header");
         std::uint64_t family = h.uint(kFields[hf_family], 0, 4);
@@ -129,7 +129,7 @@ public:
 // LINKTYPE_RAW: the IP version nibble decides between IPv4 and IPv6.
 class Raw final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kRawProto, tvb, tvb.size());
         layer.close();
         if (tvb.size() >= 2 && *tvb.be16(0) == 0xff03) {

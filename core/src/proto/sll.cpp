@@ -87,7 +87,7 @@ class Sll final : public Dissector {
 public:
     explicit Sll(int version) : v2_(version == 2) {}
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         const std::size_t hdr = v2_ ? 20 : 16;
         Layer layer(ctx, kSllProto, tvb, hdr);
         if (ctx.want_tree_text) layer.set_summary(v2_ ? "v2" : "v1");

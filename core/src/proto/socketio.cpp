@@ -111,7 +111,7 @@ std::string describe(const sio::Packet& p) {
 
 class SocketIo final : public Dissector {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         // Called by name without Engine.IO around it: one text packet, or an attachment.
         std::string conv = ctx.pinfo.net_src.str() + ":" + std::to_string(ctx.pinfo.src_port) + " " +
                            ctx.pinfo.net_dst.str() + ":" + std::to_string(ctx.pinfo.dst_port);

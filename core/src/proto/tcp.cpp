@@ -220,7 +220,7 @@ public:
         next_index_ = 0;
     }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kTcpProto, tvb, 20);
         Fields h(ctx, tvb, "TCP header");
         std::uint64_t sport = h.uint(kFields[hf_srcport], 0, 2);

@@ -45,7 +45,7 @@ public:
         next_ = 0;
     }
 
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kUdpProto, tvb, 8);
         Fields h(ctx, tvb, "UDP header");
         const bool show = ctx.tree.keeps_fields() || !tvb.has(0, 8);

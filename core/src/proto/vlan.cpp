@@ -139,7 +139,7 @@ private:
 // 802.1Q: EtherType 0x8100 (and 0x9100, the pre-standard Q-in-Q type Wireshark also assigns).
 class Vlan final : public TagBase {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kVlanProto, tvb, 4);
         Fields h(ctx, tvb, "802.1Q tag");
         std::uint64_t pri = h.uint(kFields[hf_priority], 0, 2);
@@ -172,7 +172,7 @@ public:
 // IDs (service and customer), as Wireshark shows it.
 class Ieee8021ad final : public TagBase {
 public:
-    void dissect(Tvb tvb, Ctx& ctx) override {
+    void dissect(const Tvb& tvb, Ctx& ctx) override {
         Layer layer(ctx, kIeee8021adProto, tvb, 4);
         Fields h(ctx, tvb, "802.1ad tag");
         if (!h.fits(0, 4)) return;
