@@ -147,13 +147,13 @@ public:
             if (!h.ok()) return;
         } else {
             const std::uint8_t* b = tvb.data();
-            total = std::uint64_t{b[2]} << 8 | b[3];
-            id = std::uint64_t{b[4]} << 8 | b[5];
+            total = load_be16(b + 2);
+            id = load_be16(b + 4);
             more = b[6] & 0x20;
-            frag = (std::uint64_t{b[6]} << 8 | b[7]) & 0x1fff;
+            frag = load_be16(b + 6) & 0x1fff;
             ttl = b[8];
             proto = b[9];
-            checksum = std::uint64_t{b[10]} << 8 | b[11];
+            checksum = load_be16(b + 10);
         }
         if (tvb.has(0, hdr_len)) {
             // The header summed without its checksum field gives the checksum it should carry;

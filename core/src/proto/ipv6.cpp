@@ -342,7 +342,7 @@ public:
         } else {
             // The fixed header is all there and no field of it is shown: what the decoder needs.
             const std::uint8_t* b = tvb.data();
-            plen = std::uint64_t{b[4]} << 8 | b[5];
+            plen = load_be16(b + 4);
             nxt = b[6];
             hlim = b[7];
             src = b + 8;

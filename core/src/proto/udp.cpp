@@ -64,9 +64,9 @@ public:
         } else {
             // The header is all there and no field of it is shown: the values alone.
             const std::uint8_t* b = tvb.data();
-            sport = std::uint64_t{b[0]} << 8 | b[1];
-            dport = std::uint64_t{b[2]} << 8 | b[3];
-            length = std::uint64_t{b[4]} << 8 | b[5];
+            sport = load_be16(b);
+            dport = load_be16(b + 2);
+            length = load_be16(b + 4);
         }
         ctx.pinfo.src_port = static_cast<std::uint32_t>(sport);
         ctx.pinfo.dst_port = static_cast<std::uint32_t>(dport);
