@@ -1146,22 +1146,27 @@ private:
             }
             if (flush) head += ", cache flush";
         }
-        if (!show_) {
-            // (the fields of the record's header are only shown)
-        } else if (type == 41) {
-            opt_header(off, shown, at);
-        } else {
-            owner(type, off, name.wire, shown);
-            add(hf_resp_type, at, 2, type);
-            add(hf_resp_class, at + 2, 2, cls);
-            if (mdns_) add(hf_resp_cache_flush, at + 2, 2, flush);
-            add(hf_resp_ttl, at + 4, 4, *m_.be32(at + 4));
-            add(hf_resp_len, at + 8, 2, rdlength);
-        }
+        if (show_) record_header(type, off, name.wire, shown, at, cls, flush, rdlength);
         if (rdlength > 0) rdata_of(type, rdata, rdlength, head);
         if (ctx_.want_tree_text) ctx_.tree.set_text(rr, head);
         ctx_.tree.close(rr);
         return name.wire + 10 + rdlength;
+    }
+
+    // The fields of a record's header, which are only shown: owner, type, class, TTL, length
+    // (the OPT pseudo-record reuses class and TTL for its own fields).
+    void record_header(std::uint16_t type, std::size_t off, std::size_t wire, std::string_view shown, std::size_t at,
+                       std::uint16_t cls, bool flush, std::uint16_t rdlength) {
+        if (type == 41) {
+            opt_header(off, shown, at);
+            return;
+        }
+        owner(type, off, wire, shown);
+        add(hf_resp_type, at, 2, type);
+        add(hf_resp_class, at + 2, 2, cls);
+        if (mdns_) add(hf_resp_cache_flush, at + 2, 2, flush);
+        add(hf_resp_ttl, at + 4, 4, *m_.be32(at + 4));
+        add(hf_resp_len, at + 8, 2, rdlength);
     }
 
     // The record's owner name; SRV owners (_service._proto.name, RFC 2782) are shown in parts.
