@@ -2,6 +2,7 @@
 // stream following, on annotated bytes and on real captures checked against tshark.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstring>
@@ -322,6 +323,94 @@ TEST_CASE("an HTTP request split over three segments decodes in the frame that c
                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"}));
     CHECK(s.get(7, "http.response.code") == "200,404");
     CHECK(s.get(7, "http.request_in") == "6");
+}
+
+TEST_CASE("a tree that keeps no field gets every HTTP message a full tree gets, bodies counted not copied",
+          "[core][tcp][http][reassembly]") {
+    // Client 10.0.0.1:40010, server 10.0.0.2:8000. A HEAD response says Content-Length but
+    // has no body; a response body arrives over three segments, the last one with the next
+    // response; a POST body ends inside the segment that starts the next request, which
+    // ends in the segment after.
+    std::uint32_t cseq = 101, sseq = 901;
+    std::vector<std::vector<std::uint8_t>> frames;
+    auto client = [&](const std::string& p) {
+        frames.push_back(test::tcp_frame({1, 2, 40010, 8000, cseq, sseq, 0x18, p}));
+        cseq += static_cast<std::uint32_t>(p.size());
+    };
+    auto server = [&](const std::string& p) {
+        frames.push_back(test::tcp_frame({2, 1, 8000, 40010, sseq, cseq, 0x18, p}));
+        sseq += static_cast<std::uint32_t>(p.size());
+    };
+    frames.push_back(test::tcp_frame({1, 2, 40010, 8000, 100, 0, 0x02, ""}));
+    frames.push_back(test::tcp_frame({2, 1, 8000, 40010, 900, 101, 0x12, ""}));
+    client("HEAD /big HTTP/1.1\r\nHost: lab\r\n\r\n");                                  // 3
+    client("GET /page HTTP/1.1\r\nHost: lab\r\n\r\n");                                  // 4
+    server("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n");                          // 5: HEAD, no body
+    server("HTTP/1.1 200 OK\r\nContent-Length: 2500\r\n\r\n" + std::string(900, 'p'));  // 6
+    server(std::string(1000, 'q'));                                                          // 7
+    server(std::string(600, 'r') + "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"); // 8
+    client("POST /up HTTP/1.1\r\nContent-Length: 3000\r\n\r\n" + std::string(1000, 'a')); // 9
+    client(std::string(1500, 'b'));                                                          // 10
+    client(std::string(500, 'c') + "GET /aft");                                              // 11
+    client("er HTTP/1.1\r\n\r\n");                                                         // 12
+    server("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");                         // 13
+    server("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nend");                          // 14
+    // A body whose middle segment arrives late: the segment after it, which ends the body
+    // and starts the next request, is held and then fed from the copy kept of it.
+    client("POST /two HTTP/1.1\r\nContent-Length: 2000\r\n\r\n" + std::string(500, 'd')); // 15
+    const std::uint32_t middle = cseq;
+    cseq += 1000;
+    client(std::string(500, 'f') + "GET /la");                                               // 16: held
+    const std::uint32_t after = cseq;
+    cseq = middle;
+    client(std::string(1000, 'e'));                                                          // 17
+    cseq = after;
+    client("st HTTP/1.1\r\n\r\n");                                                         // 18
+
+    Decoder full_decoder, layers_decoder;
+    Tree full, layers;
+    layers.keep_only({});
+    PacketInfo full_info, layers_info;
+    std::vector<std::string> infos;
+    bool body_counted = false, body_copied = false;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        Frame f;
+        f.number = i + 1;
+        f.data = frames[i];
+        f.wire_len = static_cast<std::uint32_t>(frames[i].size());
+        full_decoder.decode(f, kLinkEthernet, full, full_info, true);
+        layers_decoder.decode(f, kLinkEthernet, layers, layers_info, true);
+        INFO("frame " << f.number);
+        CHECK(layers_info.info == full_info.info);
+        CHECK(layers_info.protocol == full_info.protocol);
+        CHECK(layers_info.protocols == full_info.protocols);
+        infos.push_back(full_info.info);
+        // The POST completes in frame 11. The body's first 1000 bytes came with the head and
+        // were copied; the rest was copied for the full tree only.
+        if (f.number == 11) {
+            REQUIRE(full.source_count() == 1);
+            REQUIRE(layers.source_count() == 1);
+            const auto& kept = full.source(1).bytes;
+            const auto& counted = layers.source(1).bytes;
+            REQUIRE(kept.size() == counted.size());
+            std::size_t head = kept.size() - 3000;
+            CHECK(std::equal(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(head), counted.begin()));
+            body_copied = std::count(kept.begin(), kept.end(), 'b') == 1500;
+            CHECK(std::count(counted.begin(), counted.end(), 'a') == 1000);
+            body_counted = std::all_of(counted.begin() + static_cast<std::ptrdiff_t>(head + 1000), counted.end(),
+                                       [](std::uint8_t b) { return b == 0; });
+        }
+    }
+    CHECK(body_copied);
+    CHECK(body_counted);
+    CHECK(infos[4].find("HTTP/1.1 200 OK") == 0);
+    CHECK(infos[7].find("HTTP/1.1 200 OK") == 0);
+    CHECK(infos[7].find("HTTP/1.1 404 Not Found") != std::string::npos);
+    CHECK(infos[10].find("POST /up HTTP/1.1") == 0);
+    CHECK(infos[11].find("GET /after HTTP/1.1") == 0);
+    CHECK(infos[13].find("HTTP/1.1 200 OK") == 0);
+    CHECK(infos[16].find("POST /two HTTP/1.1") == 0);
+    CHECK(infos[17].find("GET /last HTTP/1.1") == 0);
 }
 
 TEST_CASE("out-of-order segments wait for the gap, retransmissions are not decoded twice",

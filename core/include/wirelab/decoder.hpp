@@ -20,7 +20,9 @@ public:
     void reset();
     // Decodes `frame` (captured on an interface with `link_type`) into `tree` and `pinfo`.
     // `want_info` builds the Info column (the -T fields path leaves it off); `want_tree_text`
-    // the summary text of each layer (only -V, JSON and the viewer show it).
+    // the summary text of each layer (only -V, JSON and the viewer show it). Every tree a
+    // Decoder decodes into keeps the same fields (Tree::keep_only): a tree that keeps none lets
+    // reassembly count the bytes of a message nothing will read instead of copying them.
     void decode(const Frame& frame, std::uint32_t link_type, Tree& tree, PacketInfo& pinfo, bool want_info = true,
                 bool want_tree_text = true);
     // Decode up to the transport layer only (Ctx::transport_only), from the next packet on.

@@ -39,6 +39,12 @@ struct StreamCtx {
     // change as more bytes of the message come (as long as no other message of the connection
     // is decoded meanwhile): the TCP dissector then waits for them without asking again.
     bool length_settled = false;
+    // Set with length_settled when the protocol never reads the message's bytes from this
+    // offset on if the tree keeps no field (Tree::keeps_fields): an HTTP body that nothing
+    // decodes. Reassembly then counts those bytes instead of copying them (they read as
+    // zeros). Only for a length that cannot change, whatever else the connection carries
+    // meanwhile. 0: every byte may be read.
+    std::size_t unread_from = 0;
     // Set with `next` by HTTP's 101 response: what the new protocol needs to know.
     std::string upgrade_uri;
     std::string upgrade_extensions;

@@ -183,6 +183,7 @@ public:
             case http::BodyKind::none: return static_cast<std::int64_t>(m.head_length);
             case http::BodyKind::length:
                 s.length_settled = true;  // the head is complete; the request it answers cannot change meanwhile
+                if (length > 0 && body_unread(m, s)) s.unread_from = m.head_length;
                 return static_cast<std::int64_t>(m.head_length + length);
             case http::BodyKind::chunked: {
                 std::size_t encoded = 0;
@@ -359,6 +360,16 @@ private:
     http::Message length_msg_, msg_;
     const char* length_at_ = nullptr;  // where the head message_length parsed lies
     std::string length_head_;          // a copy of it; empty when it did not parse whole
+
+    // Whether a tree that keeps no field reads nothing of this body (body_data: only a body
+    // that carries Engine.IO is decoded). A response's body is known only once the request it
+    // answers is: with none seen yet, a later HEAD request would mean it has no body at all.
+    static bool body_unread(const http::Message& m, StreamCtx& s) {
+        if (m.is_request) return !is_engineio_uri(m.uri);
+        if (s.direction == 0 || !*s.state) return false;
+        auto& st = static_cast<HttpState&>(**s.state);
+        return !st.requests.empty() && !is_engineio_uri(st.requests.front().uri);
+    }
 
     static std::string_view request_method(StreamCtx& s) {
         if (s.direction == 0 || !*s.state) return {};
