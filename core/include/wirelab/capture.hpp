@@ -109,6 +109,8 @@ private:
     bool next_pcap(Frame& frame);
     bool next_pcapng(Frame& frame);
     void prefetch_next() const;
+    void scout();
+    bool scout_step();
     bool fail(std::uint64_t offset, std::string what);
     bool read_file_header();
     bool read_pcap_header(bool big_endian, bool nanosecond);
@@ -142,6 +144,11 @@ private:
     enum class LengthOrder : std::uint8_t { normal, swapped, swapped_if_caplen_larger };
     LengthOrder length_order_ = LengthOrder::normal;
     std::uint32_t max_caplen_ = 0;        // pcap: the largest record tshark reads for the link type
+    // scout(): the start of a record `scout_lead_` records past pos_, whose first lines are
+    // asked for; `scout_stopped_` when the walk stopped there until the reader passes it.
+    std::uint64_t scout_at_ = 0;
+    std::uint32_t scout_lead_ = 0;
+    bool scout_stopped_ = false;
     // pcapng: what this pass has met so far. rewind() reads the blocks again; anything already
     // in interfaces_/comments_/names_ is not added twice, so indices stay the same.
     std::uint32_t interfaces_seen_ = 0;

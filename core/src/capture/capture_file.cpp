@@ -432,6 +432,70 @@ void CaptureFile::prefetch_next() const {
     __builtin_prefetch(p + 128);
 }
 
+// Records and blocks come one after another, each one's length saying where the next begins,
+// so a reader that asks for a record's lines only once it knows where the record is waits for
+// memory at every packet: the first touch of a pcapng block's last line, which holds its
+// trailing length, was a sixth of --decode-only's time. The scout walks the same chain a few
+// records ahead, one step per record read. A step reads a header asked for at an earlier step
+// and asks for the lines of the record after it, so the reader finds them in the cache
+// (--decode-only on the benchmark capture: 0.306 s to 0.275 s, medians). The scout never
+// decides anything: it stops where a length looks wrong, at a section header (the byte order
+// may change) and at the end, and the reader finds and reports any problem itself.
+void CaptureFile::scout() {
+    constexpr std::uint32_t kLead = 4;  // records: at least two packets' decoding ahead of memory
+    if (scout_lead_ > 0) --scout_lead_;  // the reader took one
+    if (scout_at_ < pos_) {
+        // Not started, passed by the reader (a block the scout took for a section header or
+        // a bad length), or rewound: it starts again where the reader is.
+        scout_at_ = pos_;
+        scout_lead_ = 0;
+        scout_stopped_ = false;
+    }
+    if (scout_stopped_) {
+        prefetch_next();
+        return;
+    }
+    // One step keeps the lead; two make it up after a start.
+    for (int step = 0; step < 2 && scout_lead_ < kLead; ++step)
+        if (!scout_step()) {
+            scout_stopped_ = true;
+            prefetch_next();
+            return;
+        }
+}
+
+bool CaptureFile::scout_step() {
+    const std::uint64_t at = scout_at_;
+    const FileReader r = reader_for(map_, size_, swapped_);
+    std::uint64_t next = 0;
+    if (format_ == Format::pcap) {
+        if (!r.has(at, kPcapRecordHeaderLen)) return false;
+        std::uint32_t caplen = r.u32(at + 8);
+        const std::uint32_t wire = r.u32(at + 12);
+        if (length_order_ == LengthOrder::swapped ||
+            (length_order_ == LengthOrder::swapped_if_caplen_larger && caplen > wire))
+            caplen = wire;
+        if (caplen > max_caplen_) return false;
+        next = at + kPcapRecordHeaderLen + caplen;
+    } else {
+        if (!r.has(at, kMinBlockLength)) return false;
+        const std::uint32_t total = r.u32(at + 4);
+        if (r.u32(at) == kBlockSectionHeader || total < kMinBlockLength || total % 4 != 0) return false;
+        next = at + total;
+    }
+    if (next >= size_) return false;  // the end (or past it: the reader says so)
+    // The line with this record's trailing length, then the next record's first 2 KiB: an
+    // Ethernet-sized packet whole, and usually the header after it, so that the next step
+    // seldom waits either (1.64x the floor's time against 1.69x with only the first three
+    // lines, medians of 11 runs).
+    const std::uint8_t* p = map_ + next;
+    __builtin_prefetch(p - 4);
+    for (std::uint64_t line = 0; line < 2048; line += 64) __builtin_prefetch(p + line);
+    scout_at_ = next;
+    ++scout_lead_;
+    return true;
+}
+
 bool CaptureFile::next(Frame& frame) {
     if (error_ || !map_) return false;
     if (pos_ >= tell_ahead_at_) [[unlikely]] tell_ahead();
@@ -475,7 +539,7 @@ bool CaptureFile::next_pcap(Frame& frame) {
     frame.comment = {};
     frame.block_type = 0;
     pos_ = at + kPcapRecordHeaderLen + caplen;
-    prefetch_next();
+    scout();
     return true;
 }
 
@@ -496,7 +560,7 @@ bool CaptureFile::next_pcapng(Frame& frame) {
         std::uint64_t length = 0;
         if (!check_block(at, type, length)) return false;
         pos_ = at + length;
-        prefetch_next();
+        scout();
         switch (type) {
         case kBlockInterface:
             if (!read_interface_block(at, length)) return false;
@@ -749,6 +813,8 @@ void CaptureFile::rewind() {
     const bool ahead = ahead_ != nullptr;
     stop_ahead();
     pos_ = first_record_;
+    scout_at_ = 0;
+    scout_lead_ = 0;
     count_ = 0;
     released_ = 0;
     error_.reset();
