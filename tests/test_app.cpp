@@ -281,10 +281,43 @@ TEST_CASE("the UTF-8 validator agrees with a plain decoder, whole and split", "[
                     if (ws::valid_utf8(seq) != reference_utf8(seq, sizeof seq)) ++disagree;
                 }
     CHECK(disagree == 0);
+    // The same in 64 bytes and more, which are checked 16 at a time: every sequence of up to
+    // three bytes across the boundary of two blocks, every one of up to two bytes at every
+    // place (across the end of the blocks too, where a character left open is checked again
+    // from its lead byte), and the four-byte ones at the boundary and the end.
+    std::uint8_t wide[96];
+    auto wide_check = [&](const std::uint8_t* seq, std::size_t len, std::size_t at, std::size_t n) {
+        std::memset(wide, 'a', sizeof wide);
+        std::memcpy(wide + at, seq, len);
+        ++checked;
+        if (ws::valid_utf8({wide, n}) != reference_utf8(wide, n)) ++disagree;
+    };
+    checked = 0;
+    for (std::uint32_t x = 0; x < (1u << 24); ++x) {
+        const std::uint8_t seq[] = {static_cast<std::uint8_t>(x), static_cast<std::uint8_t>(x >> 8),
+                                    static_cast<std::uint8_t>(x >> 16)};
+        wide_check(seq, 3, 14 + x % 2, 64 + x % 3);
+    }
+    for (std::uint32_t x = 0; x < (1u << 16); ++x)
+        for (std::size_t at = 0; at + 2 <= 80; at += 1 + x % 3) {
+            const std::uint8_t seq[] = {static_cast<std::uint8_t>(x), static_cast<std::uint8_t>(x >> 8)};
+            wide_check(seq, 2, at, at < 64 ? 64 + x % 16 : 80);
+        }
+    for (int lead = 0xc0; lead < 256; ++lead)
+        for (std::uint8_t b1 : edges)
+            for (std::uint8_t b2 : edges)
+                for (std::uint8_t b3 : edges)
+                    for (std::size_t at : {13u, 14u, 15u, 60u, 61u, 62u, 63u}) {
+                        const std::uint8_t seq[] = {static_cast<std::uint8_t>(lead), b1, b2, b3};
+                        wide_check(seq, 4, at, 64 + (at + b1) % 4);
+                    }
+    CHECK(disagree == 0);
+    CHECK(checked > 16777216 + 65536 * 26);
     // Text with characters of every width, fed whole and in two parts split at every byte: the
-    // same answer, and a split never loses a bad byte.
+    // same answer, and a split never loses a bad byte. It is long enough for the 16-byte blocks.
     const std::string text = "chat: caf\xc3\xa9, na\xc3\xafve \xe2\x9c\x93 \xe2\x86\x92 \xf0\x9f\x98\x80 d\xc3\xa9j\xc3\xa0 vu, "
-                             "and a long ASCII run after it to reach the 8-byte steps";
+                             "and a long ASCII run after it to reach the 8-byte steps, then "
+                             "\xe2\x9c\x93 \xf0\x9f\x98\x80 \xc3\xa9\xc3\xa9\xc3\xa9 \xe2\x86\x92\xe2\x86\x92 end";
     for (int damage = -1; damage < static_cast<int>(text.size()); damage += 7) {
         std::string t = text;
         if (damage >= 0) t[static_cast<std::size_t>(damage)] = static_cast<char>(0xff - (damage % 3));
