@@ -148,6 +148,7 @@ private:
     // asked for; `scout_stopped_` when the walk stopped there until the reader passes it.
     std::uint64_t scout_at_ = 0;
     std::uint32_t scout_lead_ = 0;
+    std::uint64_t scout_lines_ = 0;  // lines before this offset were asked for
     bool scout_stopped_ = false;
     // pcapng: what this pass has met so far. rewind() reads the blocks again; anything already
     // in interfaces_/comments_/names_ is not added twice, so indices stay the same.

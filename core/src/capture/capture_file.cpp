@@ -449,6 +449,7 @@ void CaptureFile::scout() {
         // a bad length), or rewound: it starts again where the reader is.
         scout_at_ = pos_;
         scout_lead_ = 0;
+        scout_lines_ = 0;
         scout_stopped_ = false;
     }
     if (scout_stopped_) {
@@ -488,9 +489,11 @@ bool CaptureFile::scout_step() {
     // Ethernet-sized packet whole, and usually the header after it, so that the next step
     // seldom waits either (1.64x the floor's time against 1.69x with only the first three
     // lines, medians of 11 runs).
-    const std::uint8_t* p = map_ + next;
-    __builtin_prefetch(p - 4);
-    for (std::uint64_t line = 0; line < 2048; line += 64) __builtin_prefetch(p + line);
+    // Each line is asked for once: from the last one asked for, or this record's trailer line.
+    const std::uint64_t to = std::min(next + 2048, size_);
+    std::uint64_t line = std::max(scout_lines_, (next - 4) & ~std::uint64_t{63});
+    for (; line < to; line += 64) __builtin_prefetch(map_ + line);
+    scout_lines_ = line;
     scout_at_ = next;
     ++scout_lead_;
     return true;
