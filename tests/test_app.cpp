@@ -399,6 +399,18 @@ TEST_CASE("a tree that keeps no field gets every HTTP message a full tree gets, 
     client(std::string(1000, 'e'));                                                          // 17
     cseq = after;
     client("st HTTP/1.1\r\n\r\n");                                                         // 18
+    // A connection the capture joined late: the server's bytes come first, so its responses
+    // go in direction 0.
+    std::uint32_t s2 = 7001, c2 = 3001;
+    frames.push_back(test::tcp_frame({2, 1, 8000, 40011, s2, c2, 0x18, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate"})); // 19
+    s2 += 42;
+    const std::string get = "GET /next HTTP/1.1\r\n\r\n";
+    frames.push_back(test::tcp_frame({1, 2, 40011, 8000, c2, s2, 0x18, get}));             // 20
+    c2 += static_cast<std::uint32_t>(get.size());
+    const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1200\r\n\r\n";
+    frames.push_back(test::tcp_frame({2, 1, 8000, 40011, s2, c2, 0x18, head}));            // 21
+    s2 += static_cast<std::uint32_t>(head.size());
+    frames.push_back(test::tcp_frame({2, 1, 8000, 40011, s2, c2, 0x18, std::string(1200, 's')})); // 22
 
     Decoder full_decoder, layers_decoder;
     Tree full, layers;
@@ -418,6 +430,21 @@ TEST_CASE("a tree that keeps no field gets every HTTP message a full tree gets, 
         CHECK(layers_info.protocol == full_info.protocol);
         CHECK(layers_info.protocols == full_info.protocols);
         infos.push_back(full_info.info);
+        // The response completing in frame 8 answers a request seen: its body after the
+        // first segment was counted.
+        if (f.number == 8) {
+            REQUIRE(layers.source_count() == 1);
+            const auto& counted = layers.source(1).bytes;
+            CHECK(std::count(counted.begin(), counted.end(), 'p') == 900);
+            CHECK(std::count(counted.begin(), counted.end(), 'q') == 0);
+            CHECK(std::count(counted.begin(), counted.end(), 0) == 1600);
+            CHECK(std::count(full.source(1).bytes.begin(), full.source(1).bytes.end(), 'q') == 1000);
+        }
+        if (f.number == 22) {
+            REQUIRE(layers.source_count() == 1);
+            const auto& counted = layers.source(1).bytes;
+            CHECK(std::count(counted.begin(), counted.end(), 0) == 1200);
+        }
         // The POST completes in frame 11. The body's first 1000 bytes came with the head and
         // were copied; the rest was copied for the full tree only.
         if (f.number == 11) {
@@ -444,6 +471,8 @@ TEST_CASE("a tree that keeps no field gets every HTTP message a full tree gets, 
     CHECK(infos[13].find("HTTP/1.1 200 OK") == 0);
     CHECK(infos[16].find("POST /two HTTP/1.1") == 0);
     CHECK(infos[17].find("GET /last HTTP/1.1") == 0);
+    CHECK(infos[18].find("HTTP/1.1 200 OK") == 0);
+    CHECK(infos[21].find("HTTP/1.1 200 OK") == 0);
 }
 
 TEST_CASE("out-of-order segments wait for the gap, retransmissions are not decoded twice",

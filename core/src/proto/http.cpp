@@ -362,11 +362,14 @@ private:
     std::string length_head_;          // a copy of it; empty when it did not parse whole
 
     // Whether a tree that keeps no field reads nothing of this body (body_data: only a body
-    // that carries Engine.IO is decoded). A response's body is known only once the request it
-    // answers is: with none seen yet, a later HEAD request would mean it has no body at all.
+    // that carries Engine.IO is decoded). A response's is known only while a request waits
+    // for it: that request stays first until this response is decoded, so neither the length
+    // (a HEAD request's response has no body) nor the URI can change. With none waiting, one
+    // seen before the response is decoded would be the one it answers. (In a connection
+    // whose first captured bytes came from the server, responses go in direction 0.)
     static bool body_unread(const http::Message& m, StreamCtx& s) {
         if (m.is_request) return !is_engineio_uri(m.uri);
-        if (s.direction == 0 || !*s.state) return false;
+        if (!*s.state) return false;
         auto& st = static_cast<HttpState&>(**s.state);
         return !st.requests.empty() && !is_engineio_uri(st.requests.front().uri);
     }
