@@ -108,6 +108,7 @@ private:
     CaptureFile() = default;
     bool next_pcap(Frame& frame);
     bool next_pcapng(Frame& frame);
+    bool next_plain_packet(Frame& frame);
     void prefetch_next() const;
     void scout();
     bool scout_step();
@@ -156,6 +157,7 @@ private:
     std::size_t comments_seen_ = 0;
     std::size_t names_seen_ = 0;
     std::vector<Interface> interfaces_;
+    std::vector<std::uint32_t> if_max_caplen_;  // pcapng: the largest packet tshark reads, per interface
     std::vector<std::string> comments_;
     std::vector<std::pair<std::string, std::string>> names_;
     std::optional<CaptureError> error_;
