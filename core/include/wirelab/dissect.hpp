@@ -117,11 +117,21 @@ public:
         owned_.push_back(std::move(d));
         return ref;
     }
-    void add(Table t, std::uint32_t key, Dissector& d) { tables_[static_cast<int>(t)][key] = &d; }
+    void add(Table t, std::uint32_t key, Dissector& d) {
+        DissectorTable& table = tables_[static_cast<int>(t)];
+        for (std::size_t i = 0; i < table.keys.size(); ++i)
+            if (table.keys[i] == key) {
+                table.dissectors[i] = &d;
+                return;
+            }
+        table.keys.push_back(key);
+        table.dissectors.push_back(&d);
+    }
     Dissector* find(Table t, std::uint32_t key) const {
-        auto& m = tables_[static_cast<int>(t)];
-        auto it = m.find(key);
-        return it == m.end() ? nullptr : it->second;
+        const DissectorTable& table = tables_[static_cast<int>(t)];
+        for (std::size_t i = 0; i < table.keys.size(); ++i)
+            if (table.keys[i] == key) return table.dissectors[i];
+        return nullptr;
     }
     // Dissectors called by name from another protocol (HTTP bodies and WebSocket messages to
     // "engineio").
@@ -176,7 +186,14 @@ private:
     std::unordered_map<std::uint32_t, StreamProtocol*> stream_ports_, forced_ports_;
     std::vector<StreamProtocol*> stream_heuristics_;
     std::vector<std::unique_ptr<Dissector>> owned_;
-    std::array<std::unordered_map<std::uint32_t, Dissector*>, static_cast<int>(Table::count)> tables_;
+    // Each table holds a few entries (eight ethertypes, seven link types) and is asked at
+    // nearly every layer of every packet: a scan of its keys in a row takes no division and
+    // no pointer to follow, where std::unordered_map took both (4% of --decode-only's time).
+    struct DissectorTable {
+        std::vector<std::uint32_t> keys;
+        std::vector<Dissector*> dissectors;
+    };
+    std::array<DissectorTable, static_cast<int>(Table::count)> tables_;
     std::vector<const ProtocolDef*> protocols_;
     std::unordered_map<std::string, Dissector*> named_;
     mutable std::unordered_map<std::string_view, const FieldDef*> by_name_;
