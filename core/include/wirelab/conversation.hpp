@@ -14,7 +14,12 @@ namespace wirelab {
 struct ConversationKey {
     Address a, b;
     std::uint32_t port_a = 0, port_b = 0;
-    bool operator==(const ConversationKey&) const = default;
+    // Ports first: on one link the addresses of most conversations are the same few (on a
+    // loopback capture all of them), so two keys usually differ in a port. TCP compares the
+    // key of every segment with the streams it saw last.
+    bool operator==(const ConversationKey& o) const {
+        return port_a == o.port_a && port_b == o.port_b && a == o.a && b == o.b;
+    }
 
     // Builds the key and says whether (src, sport) is endpoint a.
     static ConversationKey make(const Address& src, std::uint32_t sport, const Address& dst, std::uint32_t dport,
