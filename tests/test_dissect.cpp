@@ -13,10 +13,13 @@
 
 namespace {
 
+using wirelab::Address;
+using wirelab::Bytes;
 using wirelab::Decoder;
 using wirelab::Frame;
 using wirelab::PacketInfo;
 using wirelab::Tree;
+using wirelab::Tvb;
 
 using testing_support::Decoded;
 using testing_support::decode;
@@ -120,6 +123,65 @@ TEST_CASE("every node of a field records its OSI and TCP/IP layer", "[core][fiel
     CHECK(d.registry().field("tcp.srcport")->proto->osi == wirelab::OsiLayer::transport);
     CHECK(d.registry().field("ip.ttl")->proto->tcpip == wirelab::TcpIpLayer::internet);
     CHECK(d.registry().field("eth.src")->proto->osi == wirelab::OsiLayer::data_link);
+}
+
+TEST_CASE("PacketInfo::clear sets every member back, keeping the containers' memory", "[core][decoder]") {
+    // clear() resets the members one by one. A member added to PacketInfo changes its size:
+    // reset it in clear(), check it here, and update the size.
+    CHECK(sizeof(PacketInfo) == 336);
+    Frame frame;
+    PacketInfo p;
+    const std::uint8_t mac[6] = {1, 2, 3, 4, 5, 6}, ip[4] = {10, 0, 0, 1};
+    p.frame = &frame;
+    p.link_type = 113;
+    p.rel_ns = 5;
+    p.delta_ns = 6;
+    p.dl_src.set(Address::Kind::ether, mac);
+    p.dl_dst.set(Address::Kind::ether, mac);
+    p.net_src.set(Address::Kind::ipv4, ip);
+    p.net_dst.set(Address::Kind::ipv4, ip);
+    p.src_port = 1;
+    p.dst_port = 2;
+    p.protocol = "TCP";
+    p.info.assign(200, 'x');
+    p.in_error_packet = p.fragmented = true;
+    p.carrier = PacketInfo::Carrier::websocket_text;
+    p.carrier_uri = "/socket.io/";
+    p.ip_depth = 2;
+    p.ttl = 64;
+    for (int i = 0; i < 20; ++i) p.protocols.push("tcp");
+    p.deferred.write = [](std::string&, const PacketInfo::DeferredInfo&) {};
+    for (auto& v : p.deferred.v) v = 7;
+    p.deferred.tvb = Tvb(Bytes(mac, 6));
+    p.deferred.suffix = " [TCP Retransmission]";
+    const std::size_t info_capacity = p.info.capacity();
+
+    p.clear();
+    const PacketInfo fresh;
+    CHECK(p.frame == nullptr);
+    CHECK(p.link_type == 0);
+    CHECK(p.rel_ns == 0);
+    CHECK(p.delta_ns == 0);
+    CHECK(p.dl_src == fresh.dl_src);
+    CHECK(p.dl_dst == fresh.dl_dst);
+    CHECK(p.net_src == fresh.net_src);
+    CHECK(p.net_dst == fresh.net_dst);
+    CHECK(p.src_port == 0);
+    CHECK(p.dst_port == 0);
+    CHECK(p.protocol.empty());
+    CHECK(p.info.empty());
+    CHECK(p.info.capacity() == info_capacity);
+    CHECK_FALSE(p.in_error_packet);
+    CHECK_FALSE(p.fragmented);
+    CHECK(p.carrier == PacketInfo::Carrier::none);
+    CHECK(p.carrier_uri.empty());
+    CHECK(p.ip_depth == 0);
+    CHECK(p.ttl == 0);
+    CHECK(p.protocols.empty());
+    CHECK(p.deferred.write == nullptr);
+    for (auto v : p.deferred.v) CHECK(v == 0);
+    CHECK(p.deferred.tvb.empty());
+    CHECK(p.deferred.suffix.empty());
 }
 
 TEST_CASE("a bad IPv4 checksum is detected", "[core][ip]") {
