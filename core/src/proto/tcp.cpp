@@ -820,10 +820,13 @@ private:
 
     static void options(Ctx& ctx, const Tvb& tvb, std::size_t hdr_len, Direction& fwd, const Direction& rev,
                         bool syn) {
-        Tvb opts = tvb.sub(20, hdr_len - 20);
         // A tree that keeps no fields needs only the walk: the window scale of a SYN and the
-        // lengths that run past the header.
+        // lengths that run past the header. Nearly every segment after the handshake carries
+        // NOP, NOP, Timestamps and nothing else (RFC 7323 appendix A's layout), which has
+        // neither: one compare settles it.
         const bool show = ctx.tree.keeps_fields();
+        if (!show && !syn && hdr_len == 32 && tvb.has(20, 12) && load_be32(tvb.data() + 20) == 0x0101080a) return;
+        Tvb opts = tvb.sub(20, hdr_len - 20);
         std::uint16_t depth = ctx.tree.depth();
         if (show) ctx.tree.add(kFields[hf_options], opts, 0, opts.size(), 0);
         ctx.tree.set_depth(static_cast<std::uint16_t>(depth + 1));  // a malformed node's depth too
