@@ -609,7 +609,7 @@ private:
             }
             if (sc.length_settled) {
                 f.settle(static_cast<std::size_t>(n), unread_from(ctx, sc));
-                f.pending.reserve(std::min(f.settled_length, f.unread_from ? kMaxPending : kMaxReserve));
+                f.pending.reserve(std::min(f.settled_length, kMaxReserve));
             }
             append_pending(f, rest, frame);
             append_info(ctx, " [TCP segment of a reassembled PDU]");
