@@ -493,8 +493,8 @@ bool CaptureFile::scout_step() {
     // The line with this record's trailing length, then the next record's first 2 KiB: an
     // Ethernet-sized packet whole, and usually the header after it, so that the next step
     // seldom waits either (1.64x the floor's time against 1.69x with only the first three
-    // lines, medians of 11 runs).
-    // Each line is asked for once: from the last one asked for, or this record's trailer line.
+    // lines, medians of 11 runs). Each line is asked for once, going on from the last one
+    // asked for.
     const std::uint64_t to = std::min(next + 2048, size_);
     std::uint64_t line = std::max(scout_lines_, (next - 4) & ~std::uint64_t{63});
     for (; line < to; line += 64) __builtin_prefetch(map_ + line);
