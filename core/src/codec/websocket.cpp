@@ -259,7 +259,12 @@ __attribute__((target("ssse3"))) bool utf8_blocks(const std::uint8_t* p, std::si
     return true;
 }
 
-const bool kHaveSsse3 = __builtin_cpu_supports("ssse3");
+// Set while static objects are constructed; __builtin_cpu_init() first, as GCC asks of code
+// that may run before the CPU model is read.
+const bool kHaveSsse3 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("ssse3") != 0;
+}();
 #endif
 
 }  // namespace
