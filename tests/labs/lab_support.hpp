@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <chrono>
 #include <csignal>
@@ -80,9 +81,48 @@ inline std::vector<std::vector<std::string>> fields(const std::string& capture, 
     return rows;
 }
 
+// tshark picks a TCP or UDP payload's dissector by port before it tries its heuristics, and
+// some protocols claim ports in the kernel's ephemeral range (EtherCAT 34980, TwinCAT ADS
+// 48898, ...). When a lab's client happens to get one of those ports, tshark decodes its HTTP
+// as that protocol and calls it malformed. The options returned turn off every protocol that
+// claims a port seen in `capture`, other than the ones the labs speak; the labs' own traffic
+// is then found the way it is otherwise (the server's port, then the heuristics).
+inline std::string tshark_port_guard(const std::string& capture) {
+    const std::string spoken[] = {"http", "websocket", "resp", "data"};
+    Run ports = run("tshark -n -r '" + capture +
+                    "' -T fields -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport");
+    REQUIRE(ports.status == 0);
+    std::vector<bool> seen(65536);
+    std::istringstream in(ports.out);
+    for (std::string word; in >> word;)
+        if (word.find_first_not_of("0123456789") == std::string::npos && word.size() <= 5) {
+            unsigned long port = std::stoul(word);
+            if (port < seen.size()) seen[port] = true;
+        }
+    Run table = run("tshark -G decodes");
+    REQUIRE(table.status == 0);
+    std::vector<std::string> off;
+    std::istringstream rows(table.out);
+    for (std::string line; std::getline(rows, line);) {
+        std::istringstream cols(line);
+        std::string key, port, proto;
+        if (!std::getline(cols, key, '\t') || !std::getline(cols, port, '\t') || !std::getline(cols, proto)) continue;
+        if ((key != "tcp.port" && key != "udp.port") || port.empty() ||
+            port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+            std::stoul(port) >= seen.size() || !seen[std::stoul(port)])
+            continue;
+        if (std::find(std::begin(spoken), std::end(spoken), proto) != std::end(spoken)) continue;
+        if (std::find(off.begin(), off.end(), proto) == off.end()) off.push_back(proto);
+    }
+    std::string options;
+    for (const auto& proto : off) options += " --disable-protocol " + proto;
+    return options;
+}
+
 // The frames tshark marks malformed (or with an error-level expert item) in `capture`.
 inline std::string tshark_problems(const std::string& capture) {
-    Run r = run("tshark -n -r '" + capture + "' -Y '_ws.malformed || _ws.expert.severity == error'");
+    Run r = run("tshark -n -r '" + capture + "'" + tshark_port_guard(capture) +
+                " -Y '_ws.malformed || _ws.expert.severity == error'");
     INFO(r.out);
     REQUIRE(r.status == 0);
     // tshark warns on stderr when run as root; that is not a problem with the capture.

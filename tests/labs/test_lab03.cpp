@@ -395,3 +395,47 @@ TEST_CASE("lab 03 in separate processes: a long poll whose wait runs out gets 20
     CHECK(labtest::tshark_problems(cap) == "");
     CHECK(labtest::count_lines(server.output(), "no message: 204") == timed_out);
 }
+
+TEST_CASE("the tshark checks read a lab's HTTP as HTTP when the client's port is one tshark gives EtherCAT",
+          "[lab][lab03]") {
+    // The kernel hands out client ports from 32768 up, and tshark's port tables claim a few of
+    // them (34980 for EtherCAT). A lab client that gets one is still the lab's HTTP.
+    std::string dir = labtest::temp_dir("lab03-port");
+    std::string cap = dir + "/port.pcapng";
+    labtest::Server server(labtest::lab(3) + " server --port 0 --capture '" + cap + "'");
+    // The recording starts once the server has its port, a moment after "listening on".
+    for (int i = 0; i < 100 && server.output().find("capture recording") == std::string::npos; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(server.output().find("capture recording") != std::string::npos);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(34980);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        WARN("127.0.0.1:34980 is in use here; the check is not run");
+        return;
+    }
+    a.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string request = "GET /messages?since=0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    bool closed = false;
+    std::string got = read_all(fd, closed);
+    ::close(fd);
+    CHECK(status_line(got) == "HTTP/1.1 204 No Content");  // no message yet
+    CHECK(server.stop() == 0);
+
+    CHECK(labtest::tshark_port_guard(cap).find(" --disable-protocol ecatf") != std::string::npos);
+    CHECK(labtest::tshark_problems(cap) == "");
+    labtest::Run t = labtest::run("tshark -n -r '" + cap + "'" + labtest::tshark_port_guard(cap) +
+                                  " -Y http.request -T fields -e tcp.srcport -e http.request.uri");
+    REQUIRE(t.status == 0);
+    INFO(t.out);
+    CHECK(labtest::count_lines(t.out, "34980\t/messages?since=0") == 1);
+    std::filesystem::remove_all(dir);
+}
