@@ -99,7 +99,7 @@ inline std::string tshark_port_guard(const std::string& capture) {
             unsigned long port = std::stoul(word);
             if (port < seen.size()) seen[port] = true;
         }
-    Run table = run("tshark -G decodes");
+    static const Run table = run("tshark -G decodes");  // the same for every capture
     REQUIRE(table.status == 0);
     std::vector<std::string> off;
     std::istringstream rows(table.out);

@@ -430,9 +430,10 @@ TEST_CASE("the tshark checks read a lab's HTTP as HTTP when the client's port is
     CHECK(status_line(got) == "HTTP/1.1 204 No Content");  // no message yet
     CHECK(server.stop() == 0);
 
-    CHECK(labtest::tshark_port_guard(cap).find(" --disable-protocol ecatf") != std::string::npos);
+    std::string guard = labtest::tshark_port_guard(cap);
+    CHECK(guard.find(" --disable-protocol ecatf") != std::string::npos);
     CHECK(labtest::tshark_problems(cap) == "");
-    labtest::Run t = labtest::run("tshark -n -r '" + cap + "'" + labtest::tshark_port_guard(cap) +
+    labtest::Run t = labtest::run("tshark -n -r '" + cap + "'" + guard +
                                   " -Y http.request -T fields -e tcp.srcport -e http.request.uri");
     REQUIRE(t.status == 0);
     INFO(t.out);
