@@ -89,16 +89,19 @@ inline std::vector<std::vector<std::string>> fields(const std::string& capture, 
 // is then found the way it is otherwise (the server's port, then the heuristics).
 inline std::string tshark_port_guard(const std::string& capture) {
     const std::string spoken[] = {"http", "websocket", "resp", "data"};
+    // A port number's text as a number, or -1 for anything else.
+    auto port_number = [](const std::string& text) {
+        if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+        int n = std::stoi(text);
+        return n < 65536 ? n : -1;
+    };
     Run ports = run("tshark -n -r '" + capture +
                     "' -T fields -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport");
     REQUIRE(ports.status == 0);
     std::vector<bool> seen(65536);
     std::istringstream in(ports.out);
     for (std::string word; in >> word;)
-        if (word.find_first_not_of("0123456789") == std::string::npos && word.size() <= 5) {
-            unsigned long port = std::stoul(word);
-            if (port < seen.size()) seen[port] = true;
-        }
+        if (int port = port_number(word); port >= 0) seen[port] = true;
     static const Run table = run("tshark -G decodes");  // the same for every capture
     REQUIRE(table.status == 0);
     std::vector<std::string> off;
@@ -107,10 +110,8 @@ inline std::string tshark_port_guard(const std::string& capture) {
         std::istringstream cols(line);
         std::string key, port, proto;
         if (!std::getline(cols, key, '\t') || !std::getline(cols, port, '\t') || !std::getline(cols, proto)) continue;
-        if ((key != "tcp.port" && key != "udp.port") || port.empty() ||
-            port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-            std::stoul(port) >= seen.size() || !seen[std::stoul(port)])
-            continue;
+        if (key != "tcp.port" && key != "udp.port") continue;
+        if (int n = port_number(port); n < 0 || !seen[n]) continue;
         if (std::find(std::begin(spoken), std::end(spoken), proto) != std::end(spoken)) continue;
         if (std::find(off.begin(), off.end(), proto) == off.end()) off.push_back(proto);
     }
